@@ -1,0 +1,59 @@
+"""BatchLab helpers: datasets, collate functions, plots and widgets for the notebooks.
+
+``import batchlab`` costs little more than ``import torch``: matplotlib, ipywidgets
+and scikit-learn are imported only when a helper that needs them is first used.
+
+>>> import batchlab
+>>> len(batchlab.NumbersDataset(10))
+10
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .collate import detection_collate, pad_collate
+from .datasets import (
+    Blobs2D,
+    DetectionDataset,
+    LinearRegressionDataset,
+    NumbersDataset,
+    SequenceDataset,
+    write_image_folder,
+)
+from .device import get_device
+from .seeding import seed_everything
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported on first access (PEP 562).
+_LAZY = {
+    "Explorer": "widgets",
+    "new_figure": "plots",
+}
+
+__all__ = [
+    "Blobs2D",
+    "DetectionDataset",
+    "LinearRegressionDataset",
+    "NumbersDataset",
+    "SequenceDataset",
+    "detection_collate",
+    "get_device",
+    "pad_collate",
+    "seed_everything",
+    "write_image_folder",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'batchlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,25 @@
+"""Exercises for each notebook: ``from batchlab.exercises import nb02`` then ``nb02.q1.check(answer)``.
+
+Each module ``nbNN`` holds questions ``q1, q2, …`` with ``.check(answer)``,
+``.hint()`` and ``.solution()``. An unanswered question (``...``) says
+"Not attempted yet", so a notebook runs top to bottom with no answers filled in.
+
+>>> from batchlab.exercises import all_modules
+>>> all(m.QUESTIONS for m in all_modules())
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ._question import Question
+
+__all__ = ["Question", "all_modules"]
+
+
+def all_modules():
+    """Every ``nbNN`` exercise module, in notebook order."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb"))
+    return [importlib.import_module(f"{__name__}.{name}") for name in names]

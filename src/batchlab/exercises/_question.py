@@ -1,0 +1,82 @@
+"""The machinery behind ``q1.check(answer)``, ``q1.hint()``, ``q1.solution()``.
+
+A question knows how to judge an answer (``is_correct``), its reference
+answer, and at least one plausible wrong answer — the unit tests use both to
+prove every checker can tell them apart.
+
+>>> q = Question("What is 2 + 2?", lambda a: a == 4, hint="Count.", solution="answer = 4",
+...              reference=4, wrong=[5])
+>>> q.check(...)
+Not attempted yet: replace ... with your answer and run the cell again.
+>>> q.check(4)
+Correct!
+>>> q.check(5)
+Not quite. Hint: q.hint()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+NOT_ATTEMPTED = ...
+
+
+class Question:
+    """One exercise question.
+
+    ``judge(answer)`` returns ``True`` for a right answer; it may also return a
+    string, which means "wrong, and here is why". It may raise: ``check`` turns
+    that into a verdict instead of an error, so a notebook never stops on it.
+    """
+
+    def __init__(self, prompt: str, judge: Callable[[object], bool | str], *, hint: str,
+                 solution: str, reference: object, wrong: Sequence[object], name: str = "q"):
+        if not wrong:
+            raise ValueError("wrong must list at least one wrong answer the checker rejects")
+        self.prompt = prompt
+        self.judge = judge
+        self._hint = hint
+        self._solution = solution
+        self.reference = reference
+        self.wrong = list(wrong)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: {self.prompt}>"
+
+    def verdict(self, answer=NOT_ATTEMPTED) -> tuple[bool | None, str]:
+        """``(correct, message)``; ``correct`` is ``None`` when not attempted."""
+        if answer is NOT_ATTEMPTED:
+            return None, "Not attempted yet: replace ... with your answer and run the cell again."
+        try:
+            result = self.judge(answer)
+        except Exception as exc:  # a student's answer may fail in any way
+            return False, f"Not quite: checking your answer raised {type(exc).__name__}: {exc}"
+        if result is True:
+            return True, "Correct!"
+        reason = f" {result}" if isinstance(result, str) and result else ""
+        return False, f"Not quite.{reason} Hint: {self.name}.hint()"
+
+    def is_correct(self, answer) -> bool:
+        """``True`` only for an answer the checker accepts."""
+        return self.verdict(answer)[0] is True
+
+    def check(self, answer=NOT_ATTEMPTED) -> None:
+        """Print a verdict on ``answer``. Never raises."""
+        print(self.verdict(answer)[1])
+
+    def hint(self) -> None:
+        print(f"Hint: {self._hint}")
+
+    def solution(self) -> None:
+        print(f"Solution:\n{self._solution}")
+
+
+def questions(module_globals: dict) -> list[Question]:
+    """All ``Question`` objects named ``q1, q2, …`` in a module, in order; sets their names."""
+    found = sorted((k for k, v in module_globals.items()
+                    if isinstance(v, Question) and k[:1] == "q" and k[1:].isdigit()),
+                   key=lambda k: int(k[1:]))
+    for k in found:
+        module_globals[k].name = k
+    return [module_globals[k] for k in found]
