@@ -44,7 +44,7 @@ def refresh_notebook(path, *, timeout: int = 300, kernel_name: str = "python3",
         os.environ.setdefault(key, value)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
                             resources={"metadata": {"path": str(path.parent.resolve())}},
-                            store_widget_state=False, record_timing=False)
+                            record_timing=False)  # widget state is dropped below
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
