@@ -23,6 +23,9 @@ def _want_lax() -> bool:
 
 
 def pytest_configure(config):
+    sanitize = getattr(config.option, "nbval_sanitize_with", None)
+    if sanitize and not os.path.isabs(sanitize):  # works from any working directory
+        config.option.nbval_sanitize_with = str(config.rootpath / sanitize)
     if getattr(config.option, "nbval", False) and _want_lax():
         config.option.nbval_lax = True
 

@@ -40,13 +40,12 @@ def refresh_notebook(path, *, timeout: int = 300, kernel_name: str = "python3",
     if path.suffix != ".ipynb" or not path.is_file():
         raise ValueError(f"path must be an existing .ipynb file, got {path}")
     nb = nbformat.read(path, as_version=4)
-    for key, value in KERNEL_ENV.items():
-        os.environ.setdefault(key, value)
+    env = {**KERNEL_ENV, **os.environ}  # the caller's BATCHLAB_DEVICE/PYTHONHASHSEED win
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
                             resources={"metadata": {"path": str(path.parent.resolve())}},
                             record_timing=False)  # widget state is dropped below
     start = time.perf_counter()
-    client.execute()
+    client.execute(env=env)
     elapsed = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",

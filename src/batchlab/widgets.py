@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
+from IPython import get_ipython
 from IPython.display import clear_output, display
 
 
@@ -62,6 +63,9 @@ class Explorer(widgets.VBox):
 
     def update(self, change=None) -> None:
         """Re-run ``render`` with the current values and show its result."""
+        if get_ipython() is None:  # plain Python (tests): compute, nowhere to draw
+            self.last_result = self.render(**self.values)
+            return
         with self.output:
             clear_output(wait=True)
             self.last_result = self.render(**self.values)

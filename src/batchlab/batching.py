@@ -1,0 +1,223 @@
+"""How a ``DataLoader`` cuts one epoch into batches: the pure functions behind notebook 02.
+
+Every answer here comes from a real ``torch.utils.data.DataLoader`` (never from a
+re-implementation), so the picture can't drift away from what PyTorch does.
+
+>>> epoch_batches(10, 3)
+[[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+>>> epoch_batches(10, 3, drop_last=True)
+[[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+>>> num_batches(10, 3), num_batches(10, 3, drop_last=True)
+(4, 3)
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from ._checks import check_bool, check_int, check_positive_int
+from .datasets import NumbersDataset, _check_index
+
+#: The largest ``n`` :func:`plot_epoch_batches` draws (one labelled square per item).
+MAX_PLOT_ITEMS = 60
+
+
+def _check_seed(seed) -> int:
+    seed = check_int(seed, "seed", minimum=0)
+    if seed >= 2**63:
+        raise ValueError(f"seed must be < 2**63, got {seed}")
+    return seed
+
+
+def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
+    """``len(loader)`` for a map-style dataset of ``n`` items: ``ceil(n / batch_size)``,
+    or ``floor(n / batch_size)`` with ``drop_last=True``.
+
+    This is the formula; :func:`epoch_batches` gets the same number from a real loader.
+
+    >>> num_batches(50, 8), num_batches(50, 8, drop_last=True)
+    (7, 6)
+    >>> num_batches(5, 8, drop_last=True)
+    0
+    """
+    n = check_positive_int(n, "n")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    drop_last = check_bool(drop_last, "drop_last")
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
+def epoch_batches(n: int, batch_size: int, *, shuffle: bool = False, drop_last: bool = False,
+                  seed: int = 0) -> list[list[int]]:
+    """The item indices in each batch of one epoch, as a ``DataLoader`` produces them.
+
+    Builds ``DataLoader(NumbersDataset(n, start=0), batch_size=batch_size, shuffle=shuffle,
+    drop_last=drop_last, generator=torch.Generator().manual_seed(seed))`` and runs its
+    first epoch. Item ``i`` is the dataset's index ``i`` (``0 … n-1``). ``seed`` only
+    matters when ``shuffle=True``; the same arguments always give the same batches.
+
+    >>> epoch_batches(10, 4, shuffle=True, seed=0)
+    [[3, 7, 5, 2], [0, 8, 1, 6], [9, 4]]
+    >>> epoch_batches(10, 4, shuffle=True, drop_last=True, seed=0)
+    [[3, 7, 5, 2], [0, 8, 1, 6]]
+    """
+    n = check_positive_int(n, "n")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    shuffle = check_bool(shuffle, "shuffle")
+    drop_last = check_bool(drop_last, "drop_last")
+    generator = torch.Generator()
+    generator.manual_seed(_check_seed(seed))
+    loader = DataLoader(NumbersDataset(n, start=0), batch_size=batch_size, shuffle=shuffle,
+                        drop_last=drop_last, generator=generator)
+    return [batch.tolist() for batch in loader]
+
+
+def dropped_items(batches: list[list[int]], n: int) -> list[int]:
+    """The items of ``0 … n-1`` that appear in none of ``batches`` (what ``drop_last`` threw away).
+
+    >>> dropped_items(epoch_batches(10, 4, drop_last=True), 10)
+    [8, 9]
+    """
+    n = check_positive_int(n, "n")
+    if not isinstance(batches, (list, tuple)):
+        raise TypeError(f"batches must be a list of lists of ints, got {type(batches).__name__}")
+    seen = {check_int(i, "batches[b][i]") for batch in batches for i in batch}
+    return [i for i in range(n) if i not in seen]
+
+
+def item_colors(n: int):
+    """One RGBA colour per item ``0 … n-1`` (``tab20`` up to 20 items, ``turbo`` beyond).
+
+    >>> len(item_colors(12)), len(item_colors(12)[0])
+    (12, 4)
+    """
+    import matplotlib
+
+    n = check_positive_int(n, "n")
+    if n <= 20:
+        cmap = matplotlib.colormaps["tab20"]
+        return [cmap(i) for i in range(n)]
+    cmap = matplotlib.colormaps["turbo"]
+    return [cmap(0.05 + 0.9 * i / (n - 1)) for i in range(n)]
+
+
+def plot_epoch_batches(n: int = 10, batch_size: int = 3, *, shuffle: bool = False,
+                       drop_last: bool = False, seed: int = 0):
+    """Draw one epoch of a ``DataLoader`` over ``n`` coloured items: one row per batch.
+
+    Each square is an item (its colour and number follow the item wherever it goes);
+    row ``b`` is batch ``b`` in the order the loader yields it. Items thrown away by
+    ``drop_last`` sit greyed and hatched in a last row marked "dropped". The title says
+    ``len(loader)``. Returns a closed ``Figure`` (see :mod:`batchlab.plots`).
+
+    >>> fig = plot_epoch_batches(10, 4, drop_last=True)
+    >>> fig.axes[0].get_title().splitlines()[1]
+    'len(loader) = 2 batches, 2 items dropped'
+    """
+    from matplotlib.patches import Rectangle
+
+    from .plots import new_figure
+
+    n = check_positive_int(n, "n")
+    if n > MAX_PLOT_ITEMS:
+        raise ValueError(f"n must be at most {MAX_PLOT_ITEMS} to be drawn, got {n}")
+    batches = epoch_batches(n, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
+    dropped = dropped_items(batches, n)
+    rows = [("batch", b) for b in batches] + ([("dropped", dropped)] if dropped else [])
+    width = max(len(items) for _, items in rows)
+    colors = item_colors(n)
+    cell = min(0.4, 7.5 / width)  # inches per square, so wide batches still fit in 9 inches
+    fontsize = min(8.0, 36 * cell)
+    fig = new_figure(width=max(4.0, 1.5 + cell * width), height=1.3 + cell * len(rows))
+    ax = fig.axes[0]
+    for r, (kind, items) in enumerate(rows):
+        for c, item in enumerate(items):
+            face = colors[item] if kind == "batch" else (0.85, 0.85, 0.85, 1.0)
+            ax.add_patch(Rectangle((c + 0.05, r + 0.05), 0.9, 0.9, facecolor=face,
+                                   edgecolor="0.3", hatch="//" if kind == "dropped" else None))
+            ax.text(c + 0.5, r + 0.5, str(item), ha="center", va="center", fontsize=fontsize,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8,
+                          "linewidth": 0})
+    ax.set_aspect("equal")
+    ax.set_xlim(0, width)
+    ax.set_ylim(len(rows), 0)
+    ax.set_yticks([r + 0.5 for r in range(len(rows))])
+    ax.set_yticklabels([f"batch {r}" if kind == "batch" else "dropped"
+                        for r, (kind, _) in enumerate(rows)], fontsize=8)
+    ax.set_xticks([c + 0.5 for c in range(width)])
+    ax.set_xticklabels([str(c) for c in range(width)], fontsize=min(7.0, fontsize))
+    ax.set_xlabel("position in the batch", fontsize=8)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    summary = f"len(loader) = {len(batches)} batch{'' if len(batches) == 1 else 'es'}"
+    summary += (f", {len(dropped)} item{'' if len(dropped) == 1 else 's'} dropped" if dropped
+                else ", nothing dropped")
+    ax.set_title(f"N={n}, batch_size={batch_size}, shuffle={shuffle}, drop_last={drop_last}\n"
+                 f"{summary}", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def batching_explorer(n: int = 10, *, batch_size: int = 3, shuffle: bool = False,
+                      drop_last: bool = False, seed: int = 0):
+    """A widget over :func:`plot_epoch_batches`: a ``batch_size`` slider (1 … ``n``) and
+    ``shuffle`` / ``drop_last`` check boxes; ``n`` and ``seed`` are fixed.
+
+    >>> ex = batching_explorer(10, batch_size=4, drop_last=True)
+    >>> ex.values == {"batch_size": 4, "shuffle": False, "drop_last": True}
+    True
+    >>> ex.controls["batch_size"].value = 10
+    >>> ex.last_result.axes[0].get_title().splitlines()[1]
+    'len(loader) = 1 batch, nothing dropped'
+    """
+    import ipywidgets as w
+
+    from .widgets import Explorer
+
+    n = check_positive_int(n, "n")
+    if n > MAX_PLOT_ITEMS:
+        raise ValueError(f"n must be at most {MAX_PLOT_ITEMS} to be drawn, got {n}")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if batch_size > n:
+        raise ValueError(f"batch_size must be between 1 and n={n} for the slider, got {batch_size}")
+    seed = _check_seed(seed)
+
+    def render(batch_size, shuffle, drop_last):
+        return plot_epoch_batches(n, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
+
+    controls = {
+        "batch_size": w.IntSlider(value=batch_size, min=1, max=n, description="batch_size"),
+        "shuffle": w.Checkbox(value=check_bool(shuffle, "shuffle"), description="shuffle"),
+        "drop_last": w.Checkbox(value=check_bool(drop_last, "drop_last"),
+                                description="drop_last"),
+    }
+    return Explorer(render, controls, title=f"One epoch of {n} items, cut into batches")
+
+
+class WhereLoadedDataset(Dataset):
+    """Samples that say who loaded them: ``{"index": i, "worker_id": w, "pid": p}``.
+
+    ``worker_id`` is ``torch.utils.data.get_worker_info().id`` inside a DataLoader worker
+    and ``-1`` in the main process; ``pid`` is ``os.getpid()`` of the process that ran
+    ``__getitem__``. It lives in a module (not a notebook) so workers can import it under
+    the ``spawn`` start method.
+
+    >>> ds = WhereLoadedDataset(3)
+    >>> ds[0]["worker_id"], ds[0]["pid"] == os.getpid()
+    (-1, True)
+    """
+
+    def __init__(self, n: int = 8):
+        self.n = check_positive_int(n, "n")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int) -> dict:
+        info = torch.utils.data.get_worker_info()
+        return {"index": _check_index(idx, self.n),
+                "worker_id": -1 if info is None else info.id,
+                "pid": os.getpid()}

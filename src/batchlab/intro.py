@@ -1,0 +1,178 @@
+"""Helpers for notebook 00 (start here): the first slider and the map of the data path.
+
+``batches_per_epoch_text`` lists the batches one epoch of a real ``DataLoader`` over
+``NumbersDataset(n)`` yields, so what it says is true by construction.
+``data_path_figure`` draws the road a sample travels: Dataset → sampler → DataLoader
+(collate) → mini-batch → model → loss → zero_grad/backward/step.
+
+>>> print(batches_per_epoch_text(5, 2, drop_last=True))
+N = 5 numbers, batch_size = 2, drop_last = True
+  batch 1: [1, 2]
+  batch 2: [3, 4]
+  dropped: [5]  (the incomplete last batch)
+2 batches per epoch = len(loader) = 5 // 2; 4 of 5 numbers used
+"""
+
+from __future__ import annotations
+
+import functools
+
+from torch.utils.data import DataLoader
+
+from ._checks import check_bool, check_positive_int
+from .datasets import NumbersDataset
+
+#: The boxes of :func:`data_path_figure`, in order: (label, what happens there).
+DATA_PATH_STEPS = (
+    ("Dataset", "dataset[i] gives\none sample"),
+    ("sampler", "decides the order\nof the indices"),
+    ("DataLoader", "fetches a batch of\nsamples, collate_fn\nstacks them"),
+    ("mini-batch", "X, y: tensors with\na batch dimension"),
+    ("model", "out = model(X)"),
+    ("loss", "loss = loss_fn(out, y)"),
+    ("update", "optimizer.zero_grad()\nloss.backward()\noptimizer.step()"),
+)
+
+_MAX_LISTED = 12  # list at most this many batches; summarise the rest
+
+
+class PlainText(str):
+    """A ``str`` that Jupyter shows as plain text (no quotes, real line breaks).
+
+    A plain ``str`` returned by a widget's render function would be shown as its
+    ``repr``: ``'line 1\\nline 2'``. This subclass is still a ``str`` in every other way.
+
+    >>> PlainText("a\\nb")
+    a
+    b
+    >>> isinstance(PlainText("a"), str)
+    True
+    """
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def batches_per_epoch_text(n: int = 10, batch_size: int = 3, drop_last: bool = False) -> PlainText:
+    """The batches of one epoch of ``DataLoader(NumbersDataset(n), batch_size, drop_last=…)``.
+
+    The loader is not shuffled, so the numbers come in order ``1..n``. Without
+    ``drop_last`` an epoch has ``ceil(n / batch_size)`` batches and the last one may be
+    smaller; with ``drop_last=True`` it has ``n // batch_size`` and the leftover numbers
+    are not used in that epoch.
+
+    >>> print(batches_per_epoch_text(4, 3))
+    N = 4 numbers, batch_size = 3, drop_last = False
+      batch 1: [1, 2, 3]
+      batch 2: [4]  (smaller than batch_size: 1 number)
+    2 batches per epoch = len(loader) = ceil(4 / 3); 4 of 4 numbers used
+    >>> batches_per_epoch_text(4, 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size must be a positive integer (>= 1), got 0
+    """
+    n = check_positive_int(n, "n")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    drop_last = check_bool(drop_last, "drop_last")
+    loader = DataLoader(NumbersDataset(n), batch_size=batch_size, drop_last=drop_last)
+    batches = [batch.tolist() for batch in loader]
+    assert len(batches) == len(loader)  # what len(loader) promises is what iterating gives
+    used = sum(len(b) for b in batches)
+    left_over = list(range(1 + used, n + 1))
+
+    lines = [f"N = {n} numbers, batch_size = {batch_size}, drop_last = {drop_last}"]
+    shown = batches if len(batches) <= _MAX_LISTED else batches[: _MAX_LISTED - 2]
+    for i, batch in enumerate(shown, start=1):
+        note = ""
+        if len(batch) < batch_size:
+            note = f"  (smaller than batch_size: {len(batch)} number{'s' * (len(batch) != 1)})"
+        lines.append(f"  batch {i}: {batch}{note}")
+    if len(shown) < len(batches):
+        lines.append(f"  ... {len(batches) - len(shown)} more batches, the last is "
+                     f"batch {len(batches)}: {batches[-1]}")
+    if left_over:
+        lines.append(f"  dropped: {left_over}  (the incomplete last batch)")
+    elif drop_last:
+        lines.append(f"  (nothing to drop: {batch_size} divides {n})")
+    formula = f"{n} // {batch_size}" if drop_last else f"ceil({n} / {batch_size})"
+    lines.append(f"{len(batches)} batch{'es' * (len(batches) != 1)} per epoch = len(loader) = "
+                 f"{formula}; {used} of {n} numbers used")
+    return PlainText("\n".join(lines))
+
+
+def batches_explorer(n: int = 10):
+    """A batch-size slider and a ``drop_last`` checkbox over :func:`batches_per_epoch_text`.
+
+    The slider goes up to ``n + 2``, past the dataset size, so you can see an epoch
+    with a single batch (``drop_last=False``) or with none at all (``drop_last=True``).
+
+    >>> ex = batches_explorer(10)
+    >>> ex.controls["batch_size"].value = 5
+    >>> ex.last_result.splitlines()[-1]
+    '2 batches per epoch = len(loader) = ceil(10 / 5); 10 of 10 numbers used'
+    """
+    import ipywidgets as widgets
+
+    from .widgets import Explorer
+
+    n = check_positive_int(n, "n")
+    controls = {
+        "batch_size": widgets.IntSlider(value=min(3, n), min=1, max=n + 2,
+                                        description="batch_size"),
+        "drop_last": widgets.Checkbox(value=False, description="drop_last"),
+    }
+    return Explorer(functools.partial(batches_per_epoch_text, n), controls,
+                    title=f"One epoch over the numbers 1..{n}")
+
+
+def data_path_figure():
+    """Draw the data path as boxes and arrows; return the closed ``Figure``.
+
+    The top row is the data side (Dataset → sampler → DataLoader → mini-batch), the
+    bottom row the training side (model → loss → update), run once per mini-batch.
+
+    >>> fig = data_path_figure()
+    >>> labels = {t.get_text() for t in fig.axes[0].texts}
+    >>> all(label in labels for label, _ in DATA_PATH_STEPS)
+    True
+    """
+    from .plots import new_figure
+
+    fig = new_figure(width=8.0, height=3.4)
+    ax = fig.axes[0]
+    ax.set_xlim(0, 8)
+    ax.set_ylim(0, 3.4)
+    ax.axis("off")
+    # top row left to right, then down, bottom row right to left: a reading path
+    top = [(1.0, 2.55), (3.0, 2.55), (5.0, 2.55), (7.0, 2.55)]
+    bottom = [(7.0, 0.75), (5.0, 0.75), (2.75, 0.75)]
+    colours = ["#dbe9f6"] * 4 + ["#fde3c8"] * 3
+    width, height = 1.8, 1.2
+    centres = top + bottom
+    for (label, detail), (x, y), colour in zip(DATA_PATH_STEPS, centres, colours):
+        w = 2.3 if label == "update" else width
+        ax.add_patch(_box(x - w / 2, y - height / 2, w, height, colour))
+        ax.text(x, y + 0.33, label, ha="center", va="center", fontsize=10, fontweight="bold")
+        ax.text(x, y - 0.15, detail, ha="center", va="center", fontsize=7, linespacing=1.1)
+    arrows = [((1.9, 2.55), (2.1, 2.55)), ((3.9, 2.55), (4.1, 2.55)),
+              ((5.9, 2.55), (6.1, 2.55)), ((7.0, 1.95), (7.0, 1.35)),
+              ((6.1, 0.75), (5.9, 0.75)), ((4.1, 0.75), (3.9, 0.75))]
+    for start, end in arrows:
+        ax.annotate("", xy=end, xytext=start,
+                    arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2})
+    ax.annotate("", xy=(4.6, 1.95), xytext=(3.0, 1.35),
+                arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 1.0, "ls": "--"})
+    ax.text(3.65, 1.76, "next mini-batch", fontsize=7, color="#555555", rotation=20,
+            ha="center", va="center")
+    ax.text(0.1, 1.65, "one pass over\nthe whole loader\n= one epoch", fontsize=7,
+            style="italic", va="center")
+    ax.set_title("How a sample reaches the model", fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9)
+    return fig
+
+
+def _box(x, y, w, h, colour):
+    from matplotlib.patches import FancyBboxPatch
+
+    return FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.12",
+                          facecolor=colour, edgecolor="#555555", linewidth=1.0)
