@@ -9,7 +9,7 @@ def test_pad_collate_pads_to_the_longest_and_keeps_lengths():
     ds = SequenceDataset(8, min_len=1, max_len=6, seed=0)
     padded, lengths, labels = next(iter(DataLoader(ds, batch_size=8, collate_fn=pad_collate)))
     assert padded.shape == (8, int(lengths.max()))
-    for row, n, i in zip(padded, lengths, range(8)):
+    for row, n, i in zip(padded, lengths, range(8), strict=True):
         assert torch.equal(row[:n], ds[i][0])
         assert (row[n:] == 0).all()
     assert labels.tolist() == ds.labels.tolist()

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 from torch.utils.data import DataLoader
@@ -59,14 +61,14 @@ def test_sequences_have_variable_lengths_and_no_padding_token():
     assert min(lengths) == 2 and max(lengths) == 9
     tokens = torch.cat(ds.sequences)
     assert tokens.min() >= 1 and tokens.max() <= 6
-    assert all(label == int(n > 5.5) for n, label in zip(lengths, ds.labels.tolist()))
+    assert all(label == int(n > 5.5) for n, label in zip(lengths, ds.labels.tolist(), strict=True))
 
 
 def test_detection_boxes_match_the_drawn_rectangles():
     ds = DetectionDataset(10, image_size=24, min_boxes=0, max_boxes=3, seed=0)
     counts = [len(ds[i][1]) for i in range(len(ds))]
     assert set(counts) <= {0, 1, 2, 3} and len(set(counts)) > 1
-    image, boxes = next((ds[i] for i in range(10) if len(ds[i][1])))
+    image, boxes = next(ds[i] for i in range(10) if len(ds[i][1]))
     x0, y0, x1, y1, c = boxes[-1].long().tolist()  # the last box is drawn on top
     assert boxes.shape[1] == 5 and 0 <= x0 < x1 <= 24 and 0 <= y0 < y1 <= 24
     assert torch.allclose(image[:, y0:y1, x0:x1].mean((1, 2)), torch.eye(3)[c % 3])
@@ -84,7 +86,8 @@ def test_image_folder_round_trip(tmp_path):
     assert image.size == (12, 12) and image.mode == "RGB" and label == 0
     again = write_image_folder(tmp_path / "again", classes=("cat", "dog", "fox"), per_class=3,
                                size=12, seed=0)
-    assert (root / "dog" / "dog_001.png").read_bytes() == (again / "dog" / "dog_001.png").read_bytes()
+    png = Path("dog") / "dog_001.png"
+    assert (root / png).read_bytes() == (again / png).read_bytes()
 
 
 def test_loaders_under_spawn_can_import_the_datasets():

@@ -45,7 +45,8 @@ def test_every_notebook_is_collected_by_nbval():
     assert collected == expected
     for p in NOTEBOOKS:
         n_cells = sum(1 for c in code_cells(load(p)) if source(c).strip())
-        n_items = sum(1 for line in out.stdout.splitlines() if line.startswith(f"notebooks/{p.name}::"))
+        prefix = f"notebooks/{p.name}::"
+        n_items = sum(1 for line in out.stdout.splitlines() if line.startswith(prefix))
         assert n_items == n_cells, f"{p.name}: {n_items} items collected, {n_cells} code cells"
 
 
@@ -91,6 +92,7 @@ def test_teaching_anatomy(path):
     if not path.name.startswith("00_"):
         assert re.search(r"^#+ .*Common misconceptions", markdown, re.M | re.I)
     lengths = [len(source(c).strip().splitlines()) for c in code_cells(nb)]
-    assert statistics.median(lengths) <= 6, f"median code cell has {statistics.median(lengths)} lines"
+    median = statistics.median(lengths)
+    assert median <= 6, f"median code cell has {median} lines"
     assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= len(lengths)
     assert any("assert " in source(c) for c in code_cells(nb))

@@ -1,8 +1,14 @@
 """requirements.txt, environment.yml and pyproject.toml name the same packages."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"pytorch": "torch"}
@@ -15,7 +21,8 @@ def name(requirement: str) -> str:
 def pip_names():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {name(r) for r in project["dependencies"]}
-    lines = [ln.split("#")[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
+    text = (ROOT / "requirements.txt").read_text()
+    lines = [ln.split("#")[0].strip() for ln in text.splitlines()]
     for line in filter(None, lines):
         if line.startswith("-e"):
             extras = re.search(r"\[(.*)\]", line)

@@ -143,7 +143,8 @@ class SequenceDataset(Dataset):
         min_len = check_positive_int(min_len, "min_len")
         max_len = check_positive_int(max_len, "max_len")
         if min_len > max_len:
-            raise ValueError(f"min_len must be <= max_len, got min_len={min_len}, max_len={max_len}")
+            raise ValueError(
+                f"min_len must be <= max_len, got min_len={min_len}, max_len={max_len}")
         self.vocab_size = check_int(vocab_size, "vocab_size", minimum=2)
         g = _generator(seed)
         self.lengths = torch.randint(min_len, max_len + 1, (self.n,), generator=g)

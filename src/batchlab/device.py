@@ -53,7 +53,8 @@ def get_device() -> torch.device:
         if device.type == "mps" and not _mps_available():
             raise ValueError(f"{ENV_VAR}={requested!r} but MPS is not available on this machine")
         if device.type not in {"cpu", "cuda", "mps"}:
-            raise ValueError(f"{ENV_VAR}={requested!r}: only 'cpu', 'cuda[:N]' and 'mps' are supported")
+            raise ValueError(
+                f"{ENV_VAR}={requested!r}: only 'cpu', 'cuda[:N]' and 'mps' are supported")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")

@@ -1,4 +1,4 @@
-"""Exercises for each notebook: ``from batchlab.exercises import nb02`` then ``nb02.q1.check(answer)``.
+"""Exercises for each notebook: ``from batchlab.exercises import nb02``, ``nb02.q1.check(answer)``.
 
 Each module ``nbNN`` holds questions ``q1, q2, …`` with ``.check(answer)``,
 ``.hint()`` and ``.solution()``. An unanswered question (``...``) says
