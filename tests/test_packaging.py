@@ -35,7 +35,7 @@ def pip_names():
 
 
 def conda_names():
-    text = (ROOT / "environment.yml").read_text()
+    text = (ROOT / "environment.yml").read_text().split("\ndependencies:\n", 1)[1]
     deps = re.findall(r"^  - ([A-Za-z0-9_.-]+)", text, re.M)
     return {CONDA_TO_PIP.get(d.lower(), d.lower()) for d in deps} - {"python", "pip"}
 

@@ -4,7 +4,8 @@ Each figure function returns a closed matplotlib ``Figure`` (built with
 ``batchlab.plots.new_figure``); end a notebook cell with it to show it once.
 
 >>> import torch
->>> fig = image_grid(torch.rand(6, 3, 8, 8), [0, 1, 0, 1, 1, 0], class_names=["cat", "dog"])
+>>> fig = image_grid(torch.rand(6, 3, 8, 8), [0, 1, 0, 1, 1, 0], class_names=["cat", "dog"],
+...                  ncols=3)
 >>> len(fig.axes), fig.axes[1].get_title()
 (6, 'dog')
 """
@@ -103,8 +104,17 @@ def image_grid(images, labels=None, *, class_names=None, ncols: int = 4, mean=No
             if not isinstance(label, numbers.Integral) or not 0 <= label < len(class_names):
                 raise ValueError(f"labels must be class ids in 0..{len(class_names) - 1} to use "
                                  f"class_names, got {label!r}")
+    titles = None
+    if labels is not None:
+        titles = [class_names[k] if class_names is not None else str(k) for k in labels]
+    return _draw(pictures, titles, ncols=ncols, width=panel_size, height=panel_size)
+
+
+def _draw(pictures: torch.Tensor, titles, *, ncols: int, width: float, height: float):
+    """Show ``[N, C, H, W]`` pictures in ``[0, 1]`` in a grid with optional titles."""
+    n = len(pictures)
     nrows = -(-n // ncols)
-    fig = new_figure(nrows, ncols, width=panel_size, height=panel_size)
+    fig = new_figure(nrows, ncols, width=width, height=height)
     for k, ax in enumerate(fig.axes):
         ax.set_axis_off()
         if k >= n:
@@ -115,12 +125,24 @@ def image_grid(images, labels=None, *, class_names=None, ncols: int = 4, mean=No
             ax.imshow(picture[:, :, 0], cmap="gray", vmin=0, vmax=1)
         else:
             ax.imshow(picture)
-        if labels is not None:
-            label = labels[k]
-            ax.set_title(class_names[label] if class_names is not None else str(label),
-                         fontsize=9)
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _to_chw(image) -> torch.Tensor:
+    """A ``[C, H, W]`` tensor from a tensor or a PIL image."""
+    if not isinstance(image, torch.Tensor) and hasattr(image, "getbands"):  # a PIL image
+        from torchvision.transforms import v2
+
+        image = v2.functional.to_image(image)
+    if not isinstance(image, torch.Tensor) or image.dim() != 3:
+        raise TypeError(f"image must be a [C, H, W] tensor or a PIL image, got "
+                        f"{type(image).__name__}"
+                        + (f" of shape {list(image.shape)}" if isinstance(image, torch.Tensor)
+                           else ""))
+    return image.as_subclass(torch.Tensor)
 
 
 def random_crops(image, *, size: int, padding: int = 0, seed: int = 0, n: int = 5) -> list:
@@ -139,11 +161,7 @@ def random_crops(image, *, size: int, padding: int = 0, seed: int = 0, n: int = 
     """
     from torchvision.transforms import v2
 
-    if not isinstance(image, torch.Tensor) and hasattr(image, "getbands"):  # a PIL image
-        image = v2.functional.to_image(image)
-    if not isinstance(image, torch.Tensor) or image.dim() != 3:
-        raise TypeError(f"image must be a [C, H, W] tensor or a PIL image, got "
-                        f"{type(image).__name__}")
+    image = _to_chw(image)
     size = check_positive_int(size, "size")
     padding = check_int(padding, "padding", minimum=0)
     seed = check_int(seed, "seed", minimum=0)
@@ -166,28 +184,12 @@ def random_crop_grid(image, *, size: int, padding: int = 0, seed: int = 0, n: in
     >>> [ax.get_title() for ax in fig.axes]
     ['original 16×16', 'crop 1: 12×12', 'crop 2: 12×12']
     """
+    image = _to_chw(image)
     crops = random_crops(image, size=size, padding=padding, seed=seed, n=n)
-    original = crops[0].new_tensor(image) if isinstance(image, torch.Tensor) else None
-    if original is None:
-        from torchvision.transforms import v2
-
-        original = v2.functional.to_image(image)
-    pictures = [to_displayable(original)[0]] + [to_displayable(c)[0] for c in crops]
-    ncols = min(3, len(pictures))
-    nrows = -(-len(pictures) // ncols)
-    fig = new_figure(nrows, ncols, width=1.4, height=1.5)
-    for k, ax in enumerate(fig.axes):
-        ax.set_axis_off()
-        if k >= len(pictures):
-            ax.set_visible(False)
-            continue
-        picture = pictures[k].permute(1, 2, 0).numpy()
-        ax.imshow(picture[:, :, 0] if picture.shape[2] == 1 else picture,
-                  cmap="gray" if picture.shape[2] == 1 else None, vmin=0, vmax=1)
-        h, w = picture.shape[:2]
-        ax.set_title(f"original {h}×{w}" if k == 0 else f"crop {k}: {h}×{w}", fontsize=9)
-    fig.tight_layout()
-    return fig
+    pictures = to_displayable([image]).unbind(0) + to_displayable(crops).unbind(0)
+    titles = [f"{'original' if k == 0 else f'crop {k}:'} {p.shape[1]}×{p.shape[2]}"
+              for k, p in enumerate(pictures)]
+    return _draw(pictures, titles, ncols=min(3, len(pictures)), width=1.4, height=1.5)
 
 
 def crop_explorer(image, *, n: int = 5):

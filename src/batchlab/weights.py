@@ -24,8 +24,6 @@ in ``C`` classes:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 
@@ -45,6 +43,8 @@ def _as_int_vector(values, name: str) -> torch.Tensor:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"{name} must be a 1-D sequence of integers (list, NumPy array or "
                         f"tensor), got {type(values).__name__}")
+    if getattr(values, "ndim", 1) == 0:
+        raise ValueError(f"{name} must be 1-D, got a 0-d {type(values).__name__}")
     if len(values) == 0:
         raise ValueError(f"{name} is empty: need at least one integer")
     if isinstance(values, torch.Tensor):
@@ -54,20 +54,14 @@ def _as_int_vector(values, name: str) -> torch.Tensor:
             raise TypeError(f"{name} must hold integers, got a NumPy array of dtype {values.dtype}")
         tensor = torch.from_numpy(values.astype(np.int64))
     else:
-        items = list(values)
-        bad = next((v for v in items
-                    if isinstance(v, bool) or not isinstance(v, (numbers.Integral, torch.Tensor))),
-                   None)
-        if bad is not None:
-            raise TypeError(f"{name} must hold integers, got {type(bad).__name__} {bad!r}")
         try:
-            tensor = torch.as_tensor(items)
+            tensor = torch.as_tensor(list(values))
         except (TypeError, ValueError, RuntimeError) as err:
             raise TypeError(f"{name} must be a 1-D sequence of integers: {err}") from None
-    if tensor.dtype == torch.bool or tensor.is_floating_point() or tensor.is_complex():
-        raise TypeError(f"{name} must hold integers, got dtype {tensor.dtype}")
     if tensor.dim() != 1:
         raise ValueError(f"{name} must be 1-D, got shape {tuple(tensor.shape)}")
+    if tensor.dtype == torch.bool or tensor.is_floating_point() or tensor.is_complex():
+        raise TypeError(f"{name} must hold integers, got dtype {tensor.dtype}")
     return tensor.long()
 
 

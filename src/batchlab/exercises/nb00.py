@@ -127,7 +127,8 @@ def _shuffled_numbers_reseeds_global(n, seed):
 
 
 def _shuffled_numbers_not_shuffled(n, seed):
-    loader = DataLoader(NumbersDataset(n), batch_size=4)
+    g = torch.Generator().manual_seed(seed)
+    loader = DataLoader(NumbersDataset(n), batch_size=4, generator=g)
     return [x for batch in loader for x in batch.tolist()]
 
 
