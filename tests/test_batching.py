@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 
@@ -14,9 +15,11 @@ from torch.utils.data import DataLoader
 
 import batchlab
 from batchlab.batching import (
+    DATALOADER_ARGUMENTS,
     MAX_PLOT_ITEMS,
     WhereLoadedDataset,
     batching_explorer,
+    dataloader_argument_table,
     dropped_items,
     epoch_batches,
     item_colors,
@@ -200,3 +203,24 @@ def test_where_loaded_worker_processes():
     assert worker_ids == {0, 1}
     assert os.getpid() not in pids and len(pids) == 2  # two other processes, not threads
     assert [i for b in batches for i in b["index"].tolist()] == list(range(8))
+
+
+# --- the DataLoader argument table ---------------------------------------------------------
+
+def test_argument_table_covers_the_installed_signature():
+    params = inspect.signature(DataLoader).parameters
+    assert set(DATALOADER_ARGUMENTS) == set(params)
+    lines = dataloader_argument_table().splitlines()
+    assert [line.split()[0] for line in lines] == list(params)
+    assert "NOT COVERED" not in dataloader_argument_table()
+    for line, (name, param) in zip(lines, params.items(), strict=True):
+        default = line.split()[1]
+        expected = "required" if param.default is inspect.Parameter.empty else repr(param.default)
+        assert default == expected, name
+    where = {name: w for name, (w, _) in DATALOADER_ARGUMENTS.items()}
+    assert {where[n] for n in ("sampler", "batch_sampler")} == {"05 samplers"}
+    assert {where[n] for n in ("batch_size", "shuffle", "drop_last", "collate_fn",
+                               "generator")} == {"02 (here)"}
+    assert {where[n] for n in ("num_workers", "pin_memory", "prefetch_factor",
+                               "persistent_workers", "timeout", "worker_init_fn",
+                               "multiprocessing_context")} == {"08 performance"}

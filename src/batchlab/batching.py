@@ -13,6 +13,7 @@ re-implementation), so the picture can't drift away from what PyTorch does.
 
 from __future__ import annotations
 
+import inspect
 import os
 
 import torch
@@ -221,3 +222,44 @@ class WhereLoadedDataset(Dataset):
         return {"index": _check_index(idx, self.n),
                 "worker_id": -1 if info is None else info.id,
                 "pid": os.getpid()}
+
+
+#: Every ``DataLoader`` argument of the installed torch -> (the notebook covering it, what it does).
+DATALOADER_ARGUMENTS: dict[str, tuple[str, str]] = {
+    "dataset": ("01 Datasets", "where samples come from (map-style or iterable Dataset)"),
+    "batch_size": ("02 (here)", "samples per batch; None turns automatic batching off"),
+    "shuffle": ("02 (here)", "True: new random order each epoch; None/False: dataset order"),
+    "sampler": ("05 samplers", "the order of indices; cannot be combined with shuffle=True"),
+    "batch_sampler": ("05 samplers", "yields lists of indices; excludes batch_size, shuffle, "
+                                     "sampler, drop_last"),
+    "num_workers": ("08 performance", "worker PROCESSES that load batches; 0 = main process"),
+    "collate_fn": ("02 (here)", "list of samples -> batch; None = default_collate "
+                                 "(default_convert if batch_size=None)"),
+    "pin_memory": ("08 performance", "put batches in pinned (page-locked) host memory"),
+    "drop_last": ("02 (here)", "drop the last batch if it is smaller than batch_size"),
+    "timeout": ("08 performance", "seconds to wait for a worker's batch; 0 = no limit"),
+    "worker_init_fn": ("08 performance", "called in each worker with its id, before loading"),
+    "multiprocessing_context": ("08 performance", "start method of workers; None = OS default"),
+    "generator": ("02 (here)", "RNG for shuffle=True's order (and the workers' base seed)"),
+    "prefetch_factor": ("08 performance", "batches loaded ahead per worker; None = 2 "
+                                          "when num_workers > 0"),
+    "persistent_workers": ("08 performance", "keep worker processes alive between epochs"),
+    "pin_memory_device": ("08 performance", "deprecated: the current accelerator is used"),
+    "in_order": ("08 performance", "False: workers' batches may arrive out of order"),
+}
+
+
+def dataloader_argument_table() -> str:
+    """One line per argument of the installed ``DataLoader``: name, default (read from its
+    signature), where BatchLab covers it, and what it does. Arguments this torch has that
+    :data:`DATALOADER_ARGUMENTS` does not describe are listed as "not covered".
+
+    >>> dataloader_argument_table().splitlines()[5].split()[:4]
+    ['num_workers', '0', '08', 'performance']
+    """
+    lines = []
+    for name, param in inspect.signature(DataLoader).parameters.items():
+        default = "required" if param.default is inspect.Parameter.empty else repr(param.default)
+        where, what = DATALOADER_ARGUMENTS.get(name, ("NOT COVERED", "-"))
+        lines.append(f"{name:<23} {default:<9} {where:<16} {what}")
+    return "\n".join(lines)
