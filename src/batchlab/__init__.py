@@ -22,7 +22,15 @@ from .datasets import (
     write_image_folder,
 )
 from .device import get_device
+from .samplers import (
+    BucketBatchSampler,
+    ClassBalancedBatchSampler,
+    check_weights,
+    padding_fraction,
+    weighted_sampler,
+)
 from .seeding import seed_everything
+from .weights import class_counts, class_weights, sample_weights
 
 __version__ = "0.1.0"
 
@@ -30,10 +38,21 @@ __version__ = "0.1.0"
 _LAZY = {
     "Explorer": "widgets",
     "new_figure": "plots",
+    "batching_explorer": "batching",
+    "plot_epoch_batches": "batching",
+    "weighted_draws_explorer": "sampling_viz",
 }
 
 __all__ = [
     "Blobs2D",
+    "BucketBatchSampler",
+    "ClassBalancedBatchSampler",
+    "check_weights",
+    "class_counts",
+    "class_weights",
+    "padding_fraction",
+    "sample_weights",
+    "weighted_sampler",
     "DetectionDataset",
     "LinearRegressionDataset",
     "NumbersDataset",

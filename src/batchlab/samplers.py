@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import Sampler, WeightedRandomSampler
 
-from ._checks import check_bool, check_int, check_positive_int
+from ._checks import check_bool, check_positive_int
 from .weights import _as_int_vector
 
 __all__ = ["BucketBatchSampler", "ClassBalancedBatchSampler", "check_weights",
@@ -152,7 +152,7 @@ class ClassBalancedBatchSampler(Sampler[list[int]]):
     >>> ClassBalancedBatchSampler(labels, 4)
     Traceback (most recent call last):
     ...
-    ValueError: batch_size must be a multiple of the number of classes (3), so each batch holds batch_size / 3 samples of every class; got batch_size=4
+    ValueError: batch_size must be a multiple of the number of classes (3), got 4
     """
 
     def __init__(self, labels, batch_size: int, *, num_batches: int | None = None,
@@ -169,8 +169,7 @@ class ClassBalancedBatchSampler(Sampler[list[int]]):
         num_classes = len(self.classes)
         if self.batch_size % num_classes:
             raise ValueError(f"batch_size must be a multiple of the number of classes "
-                             f"({num_classes}), so each batch holds batch_size / {num_classes} "
-                             f"samples of every class; got batch_size={batch_size}")
+                             f"({num_classes}), got {batch_size}")
         self.per_class = self.batch_size // num_classes
         order = torch.argsort(labels, stable=True)
         self._class_indices = list(torch.split(order, self.class_counts.tolist()))
@@ -200,8 +199,11 @@ class ClassBalancedBatchSampler(Sampler[list[int]]):
         columns = []
         for indices in self._class_indices:
             n = len(indices)
-            passes = -(-draws // n)
-            perms = torch.rand(passes, n, generator=g, dtype=torch.float64).argsort(dim=1)
+            passes = -(-draws // n)  # shuffled passes over this class
+            if passes <= 128:  # few long passes: one randperm each (fast)
+                perms = torch.cat([torch.randperm(n, generator=g) for _ in range(passes)])
+            else:  # many short passes: all at once, one random key per slot, sorted per row
+                perms = torch.rand(passes, n, generator=g, dtype=torch.float64).argsort(dim=1)
             columns.append(indices[perms.flatten()[:draws]].view(self.num_batches,
                                                                  self.per_class))
         batches = torch.cat(columns, dim=1)

@@ -1,0 +1,111 @@
+"""Tests for batchlab.sampling_viz: expectations, real draws, the figure and the widget."""
+
+import pytest
+import torch
+from torch.utils.data import WeightedRandomSampler
+
+from batchlab.sampling_viz import (
+    SEED_001_WEIGHTS,
+    expected_counts,
+    plot_weighted_draws,
+    render,
+    weighted_draws,
+    weighted_draws_explorer,
+)
+from batchlab.widgets import slider_ends
+
+
+def figure_state(fig):
+    """What a figure shows: bar heights and all texts, for comparing two renders."""
+    ax = fig.axes[0]
+    heights = [round(p.get_height(), 6) for p in ax.patches]
+    texts = [t.get_text() for t in ax.texts] + [ax.get_title()]
+    return heights, texts
+
+
+def test_expected_with_replacement():
+    e = expected_counts([0, 10, 1, 1, 1, 1], 6, True)
+    assert torch.allclose(e, 6 * torch.tensor([0, 10, 1, 1, 1, 1], dtype=torch.double) / 14)
+
+
+def test_expected_without_replacement_by_hand():
+    # two draws from weights (1, 1, 2): P(index 2 drawn) = 2/4 + 2 * (1/4 * 2/3) = 5/6
+    e = expected_counts([1, 1, 2], 2, False)
+    assert e.tolist() == pytest.approx([7 / 12, 7 / 12, 5 / 6])
+    assert e.sum().item() == pytest.approx(2.0)
+    assert expected_counts([0, 1, 1], 3, False).tolist() == [0.0, 1.0, 1.0]
+
+
+def test_expected_without_replacement_matches_torch():
+    weights = [5, 1, 1, 3, 0, 2]
+    exact = expected_counts(weights, 3, False)
+    g = torch.Generator().manual_seed(0)
+    sampler = WeightedRandomSampler(weights, 3, replacement=False, generator=g)
+    runs = 20000
+    counts = torch.bincount(torch.tensor([list(sampler) for _ in range(runs)]).flatten(),
+                            minlength=6)
+    assert torch.allclose(counts.double() / runs, exact, atol=0.015)
+
+
+@pytest.mark.parametrize("args, match", [
+    (([0, 0], 2, True), "all zero"),
+    (([1, 1], 3, False), "exceeds the 2 samples"),
+    (([1] * 11, 2, False), "at most 10"),
+    (([1, -1], 1, True), ">= 0"),
+    (([], 1, True), "non-empty"),
+    (([1, 1], 0, True), "num_samples"),
+])
+def test_expected_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        expected_counts(*args)
+
+
+def test_weighted_draws_seed_001_picture():
+    out = weighted_draws(SEED_001_WEIGHTS, 6, True, epochs=500)
+    assert out["error"] is None and out["note"] == ""
+    assert out["observed"][0] == 0 and out["observed"].sum() == 3000
+    assert out["observed"][1].item() / 3000 == pytest.approx(10 / 14, abs=0.03)
+    assert len(out["first_epoch"]) == 6
+    again = weighted_draws(SEED_001_WEIGHTS, 6, True, epochs=500)
+    assert torch.equal(out["observed"], again["observed"])  # seeded
+
+
+def test_weighted_draws_edges_are_reported_not_raised():
+    out = weighted_draws([0] * 6, 6, True)
+    assert out["error"].startswith("RuntimeError: invalid multinomial distribution")
+    assert out["observed"].tolist() == [0] * 6 and out["expected"] is None
+    out = weighted_draws([1] * 6, 12, False)
+    assert out["error"].startswith("RuntimeError: cannot sample")
+    out = weighted_draws([0, 10, 1, 1, 1, 1], 6, False, epochs=50)
+    assert out["error"] is None and out["observed"][0] == 50  # torch fills with index 0
+    assert "zero-weight indices [0]" in out["note"]
+
+
+def test_plot_shows_messages():
+    _, texts = figure_state(plot_weighted_draws([0, 0, 0], 3, True, epochs=5))
+    assert any("invalid multinomial distribution" in t for t in texts)
+    _, texts = figure_state(plot_weighted_draws([0, 1, 1], 3, False, epochs=5))
+    assert any("zero-weight" in t for t in texts)
+    heights, _ = figure_state(plot_weighted_draws([1, 3], 4, True, epochs=5))
+    assert sum(heights[:2]) == 20  # observed bars: 5 epochs x 4 draws
+
+
+def test_render_all_weights_zero_and_ends():
+    _, texts = figure_state(render(0, 0, 0, 0, 0, 0))
+    assert any("sum of probabilities" in t for t in texts)
+    figure_state(render(10, 10, 10, 10, 10, 10, num_samples=12, replacement=False))
+
+
+def test_explorer_every_control_at_both_ends():
+    ex = weighted_draws_explorer()
+    assert set(ex.controls) == {"w0", "w1", "w2", "w3", "w4", "w5", "num_samples",
+                                "replacement"}
+    for name, control in ex.controls.items():
+        default = control.value
+        states = []
+        for value in slider_ends(control):
+            control.value = value
+            states.append(figure_state(ex.last_result))
+        assert states[0] != states[1], name
+        control.value = default
+    assert figure_state(ex.last_result) == figure_state(render())
