@@ -149,7 +149,7 @@ def data_path_figure():
     colours = ["#dbe9f6"] * 4 + ["#fde3c8"] * 3
     width, height = 1.8, 1.2
     centres = top + bottom
-    for (label, detail), (x, y), colour in zip(DATA_PATH_STEPS, centres, colours):
+    for (label, detail), (x, y), colour in zip(DATA_PATH_STEPS, centres, colours, strict=True):
         w = 2.3 if label == "update" else width
         ax.add_patch(_box(x - w / 2, y - height / 2, w, height, colour))
         ax.text(x, y + 0.33, label, ha="center", va="center", fontsize=10, fontweight="bold")
