@@ -53,6 +53,8 @@ class Explorer(widgets.VBox):
         box = widgets.HBox(list(self.controls.values()),
                            layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__(header + [box, self.output])
+        self.add_class("batchlab-explorer")  # lets the browser tests find every explorer
+        self.output.add_class("batchlab-explorer-output")
         for control in self.controls.values():
             control.observe(self.update, names="value")
         self.update()
