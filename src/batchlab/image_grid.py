@@ -146,7 +146,7 @@ def _to_chw(image) -> torch.Tensor:
 
 
 def random_crops(image, *, size: int, padding: int = 0, seed: int = 0, n: int = 5) -> list:
-    """``n`` outputs of ``torchvision.transforms.v2.RandomCrop(size, padding=padding)`` on ``image``.
+    """``n`` outputs of torchvision's ``v2.RandomCrop(size, padding=padding)`` on ``image``.
 
     The crop positions come from torch's global random generator (that is what
     ``RandomCrop`` uses); this function seeds it with ``seed`` inside

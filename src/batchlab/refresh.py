@@ -26,7 +26,7 @@ from pathlib import Path
 KERNEL_ENV = {"BATCHLAB_DEVICE": "cpu", "PYTHONHASHSEED": "0"}
 
 
-def refresh_notebook(path, *, timeout: int = 300, kernel_name: str = "python3",
+def refresh_notebook(path, *, timeout: int = 120, kernel_name: str = "python3",
                      write: bool = True) -> float:
     """Execute the notebook at ``path`` in place; return its kernel time in seconds.
 
@@ -61,7 +61,7 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to refresh (default: notebooks/*.ipynb)")
-    parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     parser.add_argument("--dry-run", action="store_true", help="execute but do not save")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
