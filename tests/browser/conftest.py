@@ -1,0 +1,69 @@
+"""Fixtures for the browser suite: Chromium, a private JupyterLab, an artifact folder.
+
+Without Chromium (a student's laptop) the suite is skipped with the reason; in CI
+(``CI=true``) a missing browser or Playwright is a failure instead.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .lab import CHROMIUM, JupyterLab, launch_browser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _missing(reason: str):
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright_sync():
+    if not Path(CHROMIUM).exists():
+        _missing(f"{CHROMIUM} not found (Debian/Ubuntu: apt-get install chromium chromium-driver)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python is not installed (pip install -r requirements.txt)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_sync):
+    browser = launch_browser(playwright_sync)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    """Where screenshots go: $BATCHLAB_ARTIFACTS_DIR, else a folder in the system temp dir."""
+    base = os.environ.get("BATCHLAB_ARTIFACTS_DIR") or os.path.join(
+        tempfile.gettempdir(), "batchlab-artifacts")
+    path = Path(base) / "browser"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory):
+    """The folder JupyterLab serves: copies, so the repository's notebooks are never saved over."""
+    return tmp_path_factory.mktemp("lab-root")
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(browser, lab_root, tmp_path_factory):
+    with JupyterLab(lab_root, tmp_path_factory.mktemp("lab-home")) as lab:
+        yield lab
+
+
+@pytest.fixture()
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    yield context
+    context.close()
