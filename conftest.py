@@ -8,7 +8,9 @@ the last digits, so only cells tagged ``nbval-check-output`` (the
 
 import os
 
-os.environ.setdefault("PYTHONHASHSEED", "0")  # inherited by the nbval kernels
+# Inherited by the nbval kernels: the same settings `python -m batchlab.refresh` stores with.
+os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _want_lax() -> bool:

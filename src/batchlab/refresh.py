@@ -6,7 +6,8 @@ Run from the repository root::
     python -m batchlab.refresh notebooks/02_dataloader_batching.ipynb
 
 Each notebook runs top to bottom in a fresh kernel (nbclient), in its own folder,
-on the CPU (``BATCHLAB_DEVICE=cpu`` unless you set it), with ``PYTHONHASHSEED=0``,
+on the CPU (``BATCHLAB_DEVICE=cpu`` unless you set it), with ``PYTHONHASHSEED=0`` and
+``OMP_NUM_THREADS=1``,
 so the stored outputs are the ones the strict CPU nbval run compares against.
 Saved widget state and per-cell timing metadata are not stored. The kernel time
 of each notebook is printed.
@@ -23,7 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-KERNEL_ENV = {"BATCHLAB_DEVICE": "cpu", "PYTHONHASHSEED": "0"}
+# One intra-op thread: small tensors gain nothing from more on a 2-core machine, timing cells
+# stop fighting DataLoader workers for cores, and every run gets the same reduction order.
+KERNEL_ENV = {"BATCHLAB_DEVICE": "cpu", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
 
 
 def refresh_notebook(path, *, timeout: int = 120, kernel_name: str = "python3",

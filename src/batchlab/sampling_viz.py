@@ -168,7 +168,11 @@ def plot_weighted_draws(weights, num_samples: int, replacement: bool, *, epochs:
     ax.set_ylim(0, 1.3 * max(out["observed"].max().item(), out["expected"].max().item()))
     ax.legend(fontsize=8, loc="upper right", ncols=2)
     mode = "with" if replacement else "without"
-    ax.set_title(f"{num_samples} draws per epoch {mode} replacement", fontsize=9)
+    shown = [round(v, 2) for v in torch.as_tensor(weights).tolist()]
+    # the weights are in the title so that every slider move visibly changes the figure,
+    # even when it leaves the probabilities as they were (e.g. a single nonzero weight)
+    ax.set_title(f"weights {shown}\n{num_samples} draws per epoch {mode} replacement",
+                 fontsize=9)
     if out["note"]:
         ax.text(0.0, -0.22, "\n".join(textwrap.wrap(out["note"], 80)), ha="left", va="top",
                 color="firebrick", fontsize=8, transform=ax.transAxes)
@@ -180,8 +184,8 @@ def render(w0: int = 0, w1: int = 10, w2: int = 1, w3: int = 1, w4: int = 1, w5:
     """The widget's view: six samples with weights ``w0 … w5`` (default: seed 001's picture).
 
     >>> fig = render()
-    >>> fig.axes[0].get_title()
-    '6 draws per epoch with replacement'
+    >>> fig.axes[0].get_title().splitlines()
+    ['weights [0, 10, 1, 1, 1, 1]', '6 draws per epoch with replacement']
     """
     return plot_weighted_draws([w0, w1, w2, w3, w4, w5], num_samples, replacement)
 

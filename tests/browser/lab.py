@@ -59,7 +59,8 @@ class JupyterLab:
             path.mkdir(parents=True, exist_ok=True)
         return {**os.environ, **{k: str(v) for k, v in dirs.items()},
                 "JUPYTER_PLATFORM_DIRS": "1", "BATCHLAB_DEVICE": os.environ.get(
-                    "BATCHLAB_DEVICE", "cpu"), "PYTHONHASHSEED": "0"}
+                    "BATCHLAB_DEVICE", "cpu"), "PYTHONHASHSEED": "0",
+                "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
 
     def __enter__(self):
         settings = self.home / "lab-user-settings"
