@@ -41,6 +41,13 @@ _LAZY = {
     "batching_explorer": "batching",
     "plot_epoch_batches": "batching",
     "weighted_draws_explorer": "sampling_viz",
+    "CSVDataset": "csv_dataset",
+    "RangeStream": "streams",
+    "image_grid": "image_grid",
+    "CatsDogs": "imbalance",
+    "text_table": "tables",
+    "DistributedWeightedSampler": "distributed",
+    "run_ddp_demo": "distributed",
 }
 
 __all__ = [

@@ -1,0 +1,134 @@
+"""Exercises for notebook 07 (classification losses).
+
+>>> q1.check("BCEWithLogitsLoss")
+Correct!
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ._question import Question, questions
+
+
+def _judge_loss_name(answer):
+    if not isinstance(answer, str):
+        return "Answer with the class name as a string, e.g. 'BCELoss'."
+    name = answer.strip().removeprefix("nn.").removeprefix("torch.nn.")
+    if name == "BCEWithLogitsLoss":
+        return True
+    if name == "CrossEntropyLoss":
+        return ("CrossEntropyLoss picks exactly one class per sample; "
+                "here a sample can have several.")
+    if name == "BCELoss":
+        return "BCELoss needs probabilities; this model outputs logits (no Sigmoid)."
+    return "Choose one of 'BCELoss', 'BCEWithLogitsLoss', 'CrossEntropyLoss'."
+
+
+q1 = Question(
+    "A model ends in nn.Linear(64, 5) (no Sigmoid) and each image can show any subset of 5 "
+    "objects; targets are multi-hot floats of shape [B, 5]. Which loss class do you use? "
+    "Answer with its name as a string.",
+    _judge_loss_name,
+    hint="Several labels can be 1 at once (multi-label), and the outputs are raw logits.",
+    solution='answer = "BCEWithLogitsLoss"  # 5 independent yes/no questions, on logits',
+    reference="BCEWithLogitsLoss",
+    wrong=["CrossEntropyLoss", "BCELoss"],
+)
+
+
+def _ce_cases():
+    g = torch.Generator().manual_seed(7)
+    yield torch.randn(6, 4, generator=g), torch.tensor([0, 3, 1, 2, 3, 0])
+    yield torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 2000.0, 0.0]]), torch.tensor([2, 0])
+    yield torch.randn(1, 2, generator=g), torch.tensor([1])
+
+
+def _judge_cross_entropy(fn):
+    if not callable(fn):
+        return "Answer with a function cross_entropy(logits, targets) that returns the loss."
+    for logits, targets in _ce_cases():
+        got = fn(logits.clone(), targets.clone())
+        if not isinstance(got, torch.Tensor) or got.numel() != 1:
+            return "Return the mean loss as a one-element tensor."
+        want = F.cross_entropy(logits, targets)
+        if not torch.isfinite(got).all():
+            return "Your loss is not finite for large logits: use log_softmax, not log(softmax)."
+        if not torch.allclose(got.reshape(()), want, rtol=1e-5, atol=1e-5):
+            return f"For logits of shape {list(logits.shape)} you returned {got.item():.4f}, " \
+                   f"expected {want.item():.4f}."
+    return True
+
+
+q2 = Question(
+    "Write cross_entropy(logits, targets) for logits [B, C] and int64 class indices [B] without "
+    "F.cross_entropy / nn.CrossEntropyLoss / F.nll_loss: the mean over the batch of "
+    "-log softmax(logits)[target]. It must stay finite for logits like 1000 or -1000.",
+    _judge_cross_entropy,
+    hint="logits.log_softmax(dim=1) is computed stably; pick each row's target entry with "
+         "advanced indexing [torch.arange(B), targets].",
+    solution="def answer(logits, targets):\n"
+             "    log_p = logits.log_softmax(dim=1)\n"
+             "    return -log_p[torch.arange(len(targets)), targets].mean()",
+    reference=lambda logits, targets: -logits.log_softmax(dim=1)[
+        torch.arange(len(targets)), targets].mean(),
+    wrong=[
+        lambda logits, targets: -logits.softmax(dim=1).log()[
+            torch.arange(len(targets)), targets].mean(),
+        lambda logits, targets: F.cross_entropy(logits.softmax(dim=1), targets),
+    ],
+)
+
+
+def _judge_pos_weight(fn):
+    if not callable(fn):
+        return "Answer with a function pos_weight(labels) that returns a tensor."
+    labels = torch.tensor([[1, 0, 1], [0, 0, 1], [0, 1, 1], [1, 0, 0],
+                           [0, 0, 1], [0, 0, 0], [0, 0, 1], [0, 0, 1]], dtype=torch.float32)
+    got = fn(labels.clone())
+    want = torch.tensor([6 / 2, 7 / 1, 2 / 6])
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return f"Return one weight per label: a tensor of shape {list(want.shape)}."
+    if not torch.allclose(got.float(), want, rtol=1e-4):
+        return f"Got {[round(v, 3) for v in got.tolist()]}."
+    return True
+
+
+q3 = Question(
+    "Write pos_weight(labels) for a multi-hot float label matrix of shape [N, C]: the "
+    "pos_weight for BCEWithLogitsLoss that makes each label's positives weigh as much as its "
+    "negatives (shape [C]).",
+    _judge_pos_weight,
+    hint="The documentation's example: 100 positives and 300 negatives give pos_weight 3.",
+    solution="def answer(labels):\n"
+             "    pos = labels.sum(dim=0)\n"
+             "    neg = len(labels) - pos\n"
+             "    return neg / pos",
+    reference=lambda labels: (len(labels) - labels.sum(dim=0)) / labels.sum(dim=0),
+    wrong=[
+        lambda labels: labels.sum(dim=0) / (len(labels) - labels.sum(dim=0)),
+        lambda labels: torch.ones(labels.shape[1]),
+    ],
+)
+
+
+def _judge_weighted_mean(answer):
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return "Answer with a number."
+    return abs(answer - 3.0) < 1e-6
+
+
+q4 = Question(
+    "A batch has targets [0, 0, 1] and per-sample cross-entropy losses [1.0, 2.0, 4.0] "
+    "(reduction='none'). What does nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0])) "
+    "return with the default reduction='mean'?",
+    _judge_weighted_mean,
+    hint="'mean' with a class weight divides the weighted sum by the sum of the targets' weights, "
+         "not by the batch size.",
+    solution="answer = (1 * 1.0 + 1 * 2.0 + 3 * 4.0) / (1 + 1 + 3)  # = 3.0",
+    reference=3.0,
+    wrong=[5.0, 7 / 3],
+)
+
+QUESTIONS = questions(globals())

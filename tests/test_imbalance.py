@@ -1,0 +1,251 @@
+"""Tests for batchlab.imbalance: data, metrics, batch counts, prior correction, the widget."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import balanced_accuracy_score
+
+from batchlab import imbalance
+from batchlab.datasets import Blobs2D
+from batchlab.widgets import slider_ends
+
+
+# ----------------------------------------------------------------------------- CatsDogs
+def test_cats_dogs_shapes_order_and_brightness():
+    ds = imbalance.CatsDogs((30, 10), size=4, seed=0)
+    assert len(ds) == 40 and ds.labels.tolist() == [0] * 30 + [1] * 10
+    image, label = ds[35]
+    assert image.shape == (3, 4, 4) and image.dtype == torch.float32 and int(label) == 1
+    assert 0.0 <= float(ds.images.min()) and float(ds.images.max()) <= 1.0
+    bright = ds.images.mean(dim=(1, 2, 3))
+    assert bright[ds.labels == 1].mean() - bright[ds.labels == 0].mean() > 0.1
+
+
+def test_cats_dogs_is_seeded():
+    a, b = imbalance.CatsDogs((5, 5), seed=1), imbalance.CatsDogs((5, 5), seed=1)
+    assert torch.equal(a.images, b.images)
+    assert not torch.equal(a.images, imbalance.CatsDogs((5, 5), seed=2).images)
+
+
+@pytest.mark.parametrize("counts, error", [((5,), ValueError), ((5, 5, 5), ValueError),
+                                           ((0, 5), ValueError), ("55", TypeError),
+                                           (5, TypeError)])
+def test_cats_dogs_rejects_bad_counts(counts, error):
+    with pytest.raises(error, match="counts"):
+        imbalance.CatsDogs(counts)
+
+
+def test_cats_dogs_index_errors():
+    ds = imbalance.CatsDogs((2, 2))
+    with pytest.raises(IndexError):
+        ds[4]
+
+
+# ----------------------------------------------------------------------------- metrics
+def test_imbalance_metrics_matches_hand_computation():
+    y_true = [0, 0, 0, 0, 1, 1, 2]
+    y_pred = [0, 0, 0, 1, 1, 0, 0]
+    m = imbalance.imbalance_metrics(y_true, y_pred)
+    assert m["accuracy"] == pytest.approx(4 / 7)
+    assert m["recall"] == pytest.approx([3 / 4, 1 / 2, 0.0])
+    assert m["balanced_accuracy"] == pytest.approx((3 / 4 + 1 / 2 + 0) / 3)
+    assert m["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y_true, y_pred))
+    assert m["confusion"] == [[3, 1, 0], [1, 1, 0], [1, 0, 0]]
+
+
+def test_imbalance_metrics_num_classes_adds_unseen_classes():
+    m = imbalance.imbalance_metrics(torch.tensor([0, 1]), torch.tensor([0, 1]), num_classes=3)
+    assert len(m["recall"]) == 3 and m["confusion"][2] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("y_true, y_pred, kwargs, error", [
+    ([0, 1], [0], {}, ValueError),
+    ([0.0, 1.0], [0, 1], {}, TypeError),
+    ([0, -1], [0, 1], {}, ValueError),
+    ([0, 3], [0, 1], {"num_classes": 3}, ValueError),
+    ([], [], {}, ValueError),
+    ("01", [0, 1], {}, TypeError),
+])
+def test_imbalance_metrics_rejects_bad_input(y_true, y_pred, kwargs, error):
+    with pytest.raises(error):
+        imbalance.imbalance_metrics(y_true, y_pred, **kwargs)
+
+
+# ----------------------------------------------------------------------------- batches
+def test_batch_class_counts_from_loader_batches_and_label_tensors():
+    batches = [(torch.zeros(3, 2), torch.tensor([0, 1, 1])), torch.tensor([2, 2])]
+    assert imbalance.batch_class_counts(batches, 3).tolist() == [[1, 2, 0], [0, 0, 2]]
+
+
+def test_batch_class_counts_rejects_bad_input():
+    with pytest.raises(ValueError, match="empty"):
+        imbalance.batch_class_counts([], 2)
+    with pytest.raises(ValueError, match="num_classes"):
+        imbalance.batch_class_counts([torch.tensor([0, 5])], 2)
+    with pytest.raises(TypeError):
+        imbalance.batch_class_counts([torch.tensor([0.5])], 2)
+
+
+def test_plot_batch_composition_one_panel_per_loader():
+    counts = {"a": torch.tensor([[1, 2], [3, 0]]), "b": torch.tensor([[2, 2], [2, 2]])}
+    fig = imbalance.plot_batch_composition(counts, num_batches=1)
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    heights = [p.get_height() for p in fig.axes[0].patches]
+    assert heights == [1.0, 2.0]  # first batch only: class 0 then class 1 on top
+    with pytest.raises(ValueError):
+        imbalance.plot_batch_composition({})
+    with pytest.raises(ValueError, match="batches, C"):
+        imbalance.plot_batch_composition({"x": torch.tensor([1, 2])})
+
+
+# ----------------------------------------------------------------------------- prior correction
+def test_prior_correction_recovers_the_true_posterior():
+    # true posterior for a balanced-trained model's logits, moved to prior (0.8, 0.2)
+    logits = torch.log(torch.tensor([[0.5, 0.5], [0.9, 0.1]]))
+    fixed = imbalance.prior_correction(logits, [0.5, 0.5], [0.8, 0.2]).softmax(dim=1)
+    expected = torch.tensor([[0.8, 0.2], [0.9 * 0.8 / (0.9 * 0.8 + 0.1 * 0.2),
+                                          0.1 * 0.2 / (0.9 * 0.8 + 0.1 * 0.2)]])
+    assert torch.allclose(fixed, expected, atol=1e-6)
+
+
+def test_prior_correction_is_identity_for_equal_priors_and_ignores_scale():
+    logits = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(imbalance.prior_correction(logits, [1, 2, 3], [1, 2, 3]), logits)
+    a = imbalance.prior_correction(logits, [1, 1, 1], [0.7, 0.2, 0.1]).softmax(dim=1)
+    b = imbalance.prior_correction(logits, [5, 5, 5], [7, 2, 1]).softmax(dim=1)
+    assert torch.allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("logits, train, true, error", [
+    (torch.zeros(2, 3), [1, 1], [1, 1, 1], ValueError),
+    (torch.zeros(2, 2), [1, 0], [1, 1], ValueError),
+    (torch.zeros(2, 2), [1, float("nan")], [1, 1], ValueError),
+    (torch.zeros(2, 2, dtype=torch.long), [1, 1], [1, 1], TypeError),
+])
+def test_prior_correction_rejects_bad_input(logits, train, true, error):
+    with pytest.raises(error):
+        imbalance.prior_correction(logits, train, true)
+
+
+# ----------------------------------------------------------------------------- model
+def test_fit_softmax_regression_is_deterministic_and_restores_threads():
+    ds = Blobs2D((40, 20), seed=0)
+    threads = torch.get_num_threads()
+    a = imbalance.fit_softmax_regression(ds.features, ds.labels, steps=50)
+    b = imbalance.fit_softmax_regression(ds.features, ds.labels, steps=50)
+    assert torch.get_num_threads() == threads
+    assert torch.equal(a.weight, b.weight) and torch.equal(a.bias, b.bias)
+
+
+def test_fit_softmax_regression_weights_move_the_boundary_to_the_majority():
+    ds = Blobs2D((300, 10), spread=1.5, seed=0)
+    plain = imbalance.fit_softmax_regression(ds.features, ds.labels)
+    weighted = imbalance.fit_softmax_regression(ds.features, ds.labels,
+                                                class_weight=[1.0, 30.0])
+    with torch.no_grad():
+        n_plain = int((plain(ds.features).argmax(1) == 1).sum())
+        n_weighted = int((weighted(ds.features).argmax(1) == 1).sum())
+    assert n_weighted > n_plain
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"features": torch.zeros(3, 2, dtype=torch.long)}, TypeError),
+    ({"labels": torch.zeros(3)}, TypeError),
+    ({"labels": torch.zeros(2, dtype=torch.long)}, ValueError),
+    ({"class_weight": [1.0, 2.0, 3.0]}, ValueError),
+    ({"steps": 0}, ValueError),
+    ({"lr": -1.0}, ValueError),
+])
+def test_fit_softmax_regression_rejects_bad_input(kwargs, error):
+    args = {"features": torch.zeros(3, 2), "labels": torch.tensor([0, 1, 1])} | kwargs
+    with pytest.raises(error):
+        imbalance.fit_softmax_regression(**args)
+
+
+# ----------------------------------------------------------------------------- plots, subsets
+def test_plot_classifier_with_and_without_model():
+    ds = Blobs2D((20, 10, 5), seed=0)
+    assert len(imbalance.plot_classifier(ds).axes[0].collections) == 3   # three scatters
+    model = imbalance.fit_softmax_regression(ds.features, ds.labels, steps=5)
+    assert len(imbalance.plot_classifier(ds, model).axes[0].collections) > 3   # + regions
+    with pytest.raises(TypeError):
+        imbalance.plot_classifier(torch.zeros(3, 2))
+    with pytest.raises(TypeError):
+        imbalance.plot_classifier(ds, model="linear")
+
+
+def test_plot_effective_weights_ends_at_flat_and_inverse():
+    labels = [0] * 90 + [1] * 10
+    fig = imbalance.plot_effective_weights(labels, betas=[0.0, 0.999999])
+    lines = fig.axes[0].get_lines()
+    curves = [np.asarray(line.get_ydata()) for line in lines if line.get_marker() == "o"]
+    assert [c[0] for c in curves] == pytest.approx([1.0, 1.0])           # beta = 0: flat
+    assert [c[1] for c in curves] == pytest.approx([0.2, 1.8], rel=1e-3)  # inverse, sum = 2
+    with pytest.raises(ValueError):
+        imbalance.plot_effective_weights(labels, betas=[1.0])
+
+
+def test_undersample_balances_and_uses_no_sample_twice():
+    labels = torch.tensor([0] * 50 + [1] * 7 + [2] * 12)
+    idx = imbalance.undersample(labels, generator=torch.Generator().manual_seed(0))
+    assert torch.bincount(labels[idx]).tolist() == [7, 7, 7]
+    assert len(set(idx.tolist())) == len(idx) and idx.tolist() == sorted(idx.tolist())
+    idx3 = imbalance.undersample(labels, 3, generator=torch.Generator().manual_seed(0))
+    assert torch.bincount(labels[idx3]).tolist() == [3, 3, 3]
+    with pytest.raises(ValueError, match="per_class"):
+        imbalance.undersample(labels, 8)
+    with pytest.raises(TypeError, match="generator"):
+        imbalance.undersample(labels, generator=0)
+
+
+# ----------------------------------------------------------------------------- widget
+def test_widget_data_class_sizes():
+    for ratio in imbalance.RATIOS:
+        train, test = imbalance.widget_data(ratio)
+        big, mid, small = train.class_counts
+        assert big == 900 and math.isclose(big / small, ratio, rel_tol=0.15)
+        assert test.class_counts == (300, 300, 300)
+
+
+def _recalls(fig):
+    return [round(p.get_height(), 6) for p in fig.axes[1].patches]
+
+
+@pytest.mark.parametrize("ratio", [imbalance.RATIOS[0], imbalance.RATIOS[-1]])
+@pytest.mark.parametrize("strength", [0.0, 1.0])
+def test_render_imbalance_at_every_corner(ratio, strength):
+    fig = imbalance.render_imbalance(ratio, strength)
+    recalls = _recalls(fig)
+    assert len(recalls) == 3 and all(0.0 <= r <= 1.0 for r in recalls)
+    assert fig.axes[0].get_title() == f"ratio {ratio}, strength {strength:g}"
+
+
+def test_render_imbalance_weighting_helps_the_minority():
+    unweighted = _recalls(imbalance.render_imbalance(imbalance.RATIOS[-1], 0.0))
+    weighted = _recalls(imbalance.render_imbalance(imbalance.RATIOS[-1], 1.0))
+    assert weighted[2] > unweighted[2] + 0.3
+    balanced_data = _recalls(imbalance.render_imbalance(1, 0.0))
+    assert min(balanced_data) > 0.85
+
+
+@pytest.mark.parametrize("kwargs, error", [({"ratio": 3}, ValueError),
+                                           ({"strength": 1.5}, ValueError),
+                                           ({"strength": "full"}, TypeError)])
+def test_render_imbalance_rejects_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        imbalance.render_imbalance(**kwargs)
+
+
+def test_imbalance_explorer_every_control_at_both_ends():
+    explorer = imbalance.imbalance_explorer()
+    explorer.controls["strength"].value = 0.0
+    for name, control in explorer.controls.items():
+        start = control.value
+        results = []
+        for value in slider_ends(control):
+            control.value = value
+            results.append(_recalls(explorer.last_result))
+        assert results[0] != results[1], name
+        control.value = start
