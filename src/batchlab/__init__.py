@@ -43,7 +43,6 @@ _LAZY = {
     "weighted_draws_explorer": "sampling_viz",
     "CSVDataset": "csv_dataset",
     "RangeStream": "streams",
-    "image_grid": "image_grid",
     "CatsDogs": "imbalance",
     "text_table": "tables",
     "DistributedWeightedSampler": "distributed",
