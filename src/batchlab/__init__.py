@@ -47,6 +47,8 @@ _LAZY = {
     "text_table": "tables",
     "DistributedWeightedSampler": "distributed",
     "run_ddp_demo": "distributed",
+    "TensorBatchLoader": "fastload",
+    "measure_loader": "bench",
 }
 
 __all__ = [

@@ -243,9 +243,16 @@ def drive_explorers(page, *, timeout_ms: int = 20000) -> tuple[int, list[str]]:
         for b in range(boxes.count()):
             for n in (1, 2):
                 actions.append((f"checkbox {b + 1} click {n}", boxes.nth(b), "click"))
-        toggles = explorer.locator("button.widget-toggle-button, .widget-toggle-buttons button")
-        for t in range(toggles.count()):
-            actions.append((f"toggle {t + 1}", toggles.nth(t), "click"))
+        singles = explorer.locator(
+            "button.widget-toggle-button:not(.widget-toggle-buttons button)")
+        for t in range(singles.count()):
+            for n in (1, 2):
+                actions.append((f"toggle {t + 1} click {n}", singles.nth(t), "click"))
+        groups = explorer.locator(".widget-toggle-buttons")
+        for t in range(groups.count()):
+            buttons = groups.nth(t).locator("button")
+            for end, index in (("last", buttons.count() - 1), ("first", 0)):
+                actions.append((f"toggle buttons {t + 1} {end}", buttons.nth(index), "choose"))
         selects = explorer.locator("select")
         for s in range(selects.count()):
             actions.append((f"dropdown {s + 1} last", selects.nth(s), "last"))
@@ -261,9 +268,11 @@ def drive_explorers(page, *, timeout_ms: int = 20000) -> tuple[int, list[str]]:
                 page.wait_for_timeout(100)
                 if control.get_attribute("aria-valuenow") == value:
                     continue  # already at that end: nothing to redraw
-            elif how == "click":
+            elif how in ("click", "choose"):
                 if control.is_disabled():
                     continue
+                if how == "choose" and "mod-active" in (control.get_attribute("class") or ""):
+                    continue  # already the chosen option: nothing to redraw
                 control.click()
             else:
                 options = control.locator("option")
