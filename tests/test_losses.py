@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from batchlab import losses
-from batchlab.widgets import slider_ends
+from batchlab.widgets import sweep_ends
 
 
 def test_outcome_reports_errors_and_values():
@@ -130,11 +130,5 @@ def test_plot_binary_losses_rejects_bad_arguments(kwargs, error):
 def test_binary_losses_explorer_every_control_at_both_ends():
     explorer = losses.binary_losses_explorer()
     explorer.controls["target"].value = 1  # pos_weight only changes the loss of positives
-    for name, control in explorer.controls.items():
-        start = control.value
-        results = []
-        for value in slider_ends(control):
-            control.value = value
-            results.append(_curves(explorer.last_result))
-        assert any(not np.array_equal(a, b) for a, b in zip(*results, strict=True)), name
-        control.value = start
+    for name, (low, high) in sweep_ends(explorer, _curves).items():
+        assert any(not np.array_equal(a, b) for a, b in zip(low, high, strict=True)), name

@@ -48,6 +48,10 @@ _LAZY = {
     "DistributedWeightedSampler": "distributed",
     "run_ddp_demo": "distributed",
     "TensorBatchLoader": "fastload",
+    "fit": "training",
+    "evaluate": "training",
+    "predict": "training",
+    "train_one_epoch": "training",
     "measure_loader": "bench",
 }
 

@@ -117,38 +117,18 @@ def plot_epoch_batches(n: int = 10, batch_size: int = 3, *, shuffle: bool = Fals
     >>> fig.axes[0].get_title().splitlines()[1]
     'len(loader) = 2 batches, 2 items dropped'
     """
-    from matplotlib.patches import Rectangle
-
-    from .plots import new_figure
+    from .plots import item_rows
 
     n = check_positive_int(n, "n")
     if n > MAX_PLOT_ITEMS:
         raise ValueError(f"n must be at most {MAX_PLOT_ITEMS} to be drawn, got {n}")
     batches = epoch_batches(n, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
     dropped = dropped_items(batches, n)
-    rows = [("batch", b) for b in batches] + ([("dropped", dropped)] if dropped else [])
-    width = max(len(items) for _, items in rows)
-    colors = item_colors(n)
-    cell = min(0.4, 7.5 / width)  # inches per square, so wide batches still fit in 9 inches
-    fontsize = min(8.0, 36 * cell)
-    fig = new_figure(width=max(4.0, 1.5 + cell * width), height=1.3 + cell * len(rows))
+    rows = [(f"batch {r}", b, [False] * len(b), False) for r, b in enumerate(batches)]
+    if dropped:
+        rows.append(("dropped", dropped, [True] * len(dropped), True))
+    fig = item_rows(rows, item_colors(n), position_ticks=True)
     ax = fig.axes[0]
-    for r, (kind, items) in enumerate(rows):
-        for c, item in enumerate(items):
-            face = colors[item] if kind == "batch" else (0.85, 0.85, 0.85, 1.0)
-            ax.add_patch(Rectangle((c + 0.05, r + 0.05), 0.9, 0.9, facecolor=face,
-                                   edgecolor="0.3", hatch="//" if kind == "dropped" else None))
-            ax.text(c + 0.5, r + 0.5, str(item), ha="center", va="center", fontsize=fontsize,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8,
-                          "linewidth": 0})
-    ax.set_aspect("equal")
-    ax.set_xlim(0, width)
-    ax.set_ylim(len(rows), 0)
-    ax.set_yticks([r + 0.5 for r in range(len(rows))])
-    ax.set_yticklabels([f"batch {r}" if kind == "batch" else "dropped"
-                        for r, (kind, _) in enumerate(rows)], fontsize=8)
-    ax.set_xticks([c + 0.5 for c in range(width)])
-    ax.set_xticklabels([str(c) for c in range(width)], fontsize=min(7.0, fontsize))
     ax.set_xlabel("position in the batch", fontsize=8)
     ax.tick_params(length=0)
     for side in ax.spines.values():

@@ -201,10 +201,8 @@ def plot_shards(num_items: int = 10, num_replicas: int = 3, *, shuffle: bool = F
     >>> fig.axes[0].get_title().splitlines()[2]
     'len(sampler) = 4 per rank, 2 padded, 0 dropped'
     """
-    from matplotlib.patches import Rectangle
-
     from .batching import item_colors
-    from .plots import new_figure
+    from .plots import item_rows
 
     if check_positive_int(num_items, "num_items") > MAX_SHARD_ITEMS:
         raise ValueError(f"num_items must be at most {MAX_SHARD_ITEMS} to be drawn, "
@@ -214,32 +212,12 @@ def plot_shards(num_items: int = 10, num_replicas: int = 3, *, shuffle: bool = F
                          f"got {num_replicas}")
     out = sampler_shards(num_items, num_replicas, shuffle=shuffle, drop_last=drop_last,
                          epoch=epoch, seed=seed)
-    rows = [(f"rank {r}", shard, out["padded"][r]) for r, shard in enumerate(out["shards"])]
+    rows = [(f"rank {r}", shard, out["padded"][r], False)
+            for r, shard in enumerate(out["shards"])]
     if out["dropped"]:
-        rows.append(("dropped", out["dropped"], [False] * len(out["dropped"])))
-    width = max(1, max(len(items) for _, items, _ in rows))
-    colors = item_colors(num_items)
-    cell = min(0.45, 7.0 / width)
-    fig = new_figure(width=max(4.0, 1.6 + cell * width), height=1.2 + cell * len(rows))
+        rows.append(("dropped", out["dropped"], [True] * len(out["dropped"]), True))
+    fig = item_rows(rows, item_colors(num_items), extra_height=0.2)
     ax = fig.axes[0]
-    for r, (label, items, padded) in enumerate(rows):
-        for c, (item, pad) in enumerate(zip(items, padded, strict=True)):
-            face = (0.85, 0.85, 0.85, 1.0) if label == "dropped" else colors[item]
-            ax.add_patch(Rectangle((c + 0.05, r + 0.05), 0.9, 0.9, facecolor=face,
-                                   edgecolor="0.3",
-                                   hatch="//" if pad or label == "dropped" else None))
-            ax.text(c + 0.5, r + 0.5, str(item), ha="center", va="center", fontsize=8,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.8,
-                          "linewidth": 0})
-    ax.set_aspect("equal")
-    ax.set_xlim(0, width)
-    ax.set_ylim(len(rows), 0)
-    ax.set_yticks([r + 0.5 for r in range(len(rows))])
-    ax.set_yticklabels([label for label, _, _ in rows], fontsize=8)
-    ax.set_xticks([])
-    ax.tick_params(length=0)
-    for side in ax.spines.values():
-        side.set_visible(False)
     n_padded = sum(map(sum, out["padded"]))
     ax.set_title(f"num_items={num_items}, num_replicas={num_replicas}\n"
                  f"shuffle={shuffle}, drop_last={drop_last}, epoch={epoch}\n"

@@ -91,3 +91,28 @@ def slider_ends(control: widgets.ValueWidget) -> list:
     if hasattr(control, "min") and hasattr(control, "max"):
         return [control.min, control.max]
     return [control.value]
+
+
+def sweep_ends(explorer: Explorer, summarize: Callable = lambda result: result) -> dict:
+    """Move each control of ``explorer`` to both of its ends, one control at a time.
+
+    Returns ``{name: [summarize(result at one end), summarize(result at the other)]}``;
+    every control is put back to where it was. An exception in ``render`` propagates, so
+    a test that calls this proves the widget works at the ends of every slider.
+
+    >>> ex = Explorer(lambda n, sq: n * n if sq else n,
+    ...               {"n": widgets.IntSlider(value=2, min=1, max=3), "sq": widgets.Checkbox()})
+    >>> sweep_ends(ex)
+    {'n': [1, 3], 'sq': [2, 4]}
+    >>> ex.values
+    {'n': 2, 'sq': False}
+    """
+    seen = {}
+    for name, control in explorer.controls.items():
+        start = control.value
+        seen[name] = []
+        for value in slider_ends(control):
+            control.value = value
+            seen[name].append(summarize(explorer.last_result))
+        control.value = start
+    return seen

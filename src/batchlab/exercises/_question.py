@@ -16,6 +16,7 @@ Not quite. Hint: q.hint()
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
 NOT_ATTEMPTED = ...
@@ -70,6 +71,25 @@ class Question:
 
     def solution(self) -> None:
         print(f"Solution:\n{self._solution}")
+
+
+def as_int(value) -> int:
+    """A student's whole-number answer as an ``int``: accepts ``7``, ``7.0``, ``torch.tensor(7)``.
+
+    Raises ``ValueError`` for anything else; a judge lets that become the verdict.
+
+    >>> as_int(7.0), as_int(3)
+    (7, 3)
+    """
+    if hasattr(value, "numel") and hasattr(value, "item"):  # a tensor or NumPy scalar
+        if value.numel() != 1:
+            raise ValueError(f"expected one number, got a tensor of shape {list(value.shape)}")
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"expected a whole number, got {type(value).__name__} {value!r:.60}")
+    return int(value)
 
 
 def questions(module_globals: dict) -> list[Question]:

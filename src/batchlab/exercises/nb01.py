@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 
-import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ._question import Question, questions
+from ._question import Question, as_int, questions
 
 # ----- q1: write a map-style Dataset ------------------------------------------------------------
 
@@ -47,16 +46,6 @@ class _SwappedPair(SquaresDataset):
         return idx * idx, idx
 
 
-def _as_int(value):
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"expected one number, got a tensor of shape {list(value.shape)}")
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"expected a number, got {type(value).__name__} {value!r:.60}")
-    return value
 
 
 def _judge_squares(cls):
@@ -72,7 +61,7 @@ def _judge_squares(cls):
             if not isinstance(sample, (tuple, list)) or len(sample) != 2:
                 return (f"ds[{i}] should be ONE sample, the pair (i, i * i); got "
                         f"{type(sample).__name__} of length {len(sample)}.")
-            got = (_as_int(sample[0]), _as_int(sample[1]))
+            got = (as_int(sample[0]), as_int(sample[1]))
             if got != (i, i * i):
                 return f"ds[{i}] should be ({i}, {i * i}), got {got}."
     x, y = next(iter(DataLoader(cls(6), batch_size=4)))
@@ -105,7 +94,7 @@ q1 = Question(
 def _judge_concat(answer):
     if not isinstance(answer, tuple) or len(answer) != 2:
         return "Answer with a pair: (len(c), c[8])."
-    length, value = (_as_int(v) for v in answer)
+    length, value = (as_int(v) for v in answer)
     if length != 12:
         return "The length is not right: lengths add up."
     if value != 101:
@@ -139,7 +128,7 @@ def _split_sizes(n: int, fractions) -> list[int]:
 def _judge_split(answer):
     if not isinstance(answer, (list, tuple)) or len(answer) != 3:
         return "Answer with three sizes, e.g. [a, b, c]."
-    sizes = [_as_int(v) for v in answer]
+    sizes = [as_int(v) for v in answer]
     if sum(sizes) != 23:
         return f"The sizes add up to {sum(sizes)}, but random_split always uses all 23 samples."
     return sizes == _split_sizes(23, [0.7, 0.2, 0.1]) or "The sizes add up, but not these."
@@ -160,7 +149,7 @@ q3 = Question(
 # ----- q4: IterableDataset with workers ----------------------------------------------------------
 
 def _judge_stream(answer):
-    n = _as_int(answer)
+    n = as_int(answer)
     if n == 10:
         return "Each worker runs its own copy of __iter__ — and this one does not shard."
     return n == 30

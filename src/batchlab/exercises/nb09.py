@@ -9,23 +9,10 @@ Not quite. the effective batch is not right: ... Hint: q2.hint()
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
-from ._question import Question, questions
-
-
-def _as_int(value):
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"expected one number, got a tensor of shape {list(value.shape)}")
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"expected a whole number, got {type(value).__name__} {value!r:.60}")
-    return int(value)
+from ._question import Question, as_int, questions
 
 
 def _as_int_list(values):
@@ -33,7 +20,7 @@ def _as_int_list(values):
         values = values.tolist()
     if not isinstance(values, (list, tuple)):
         raise ValueError(f"expected a list of indices, got {type(values).__name__}")
-    return [_as_int(v) for v in values]
+    return [as_int(v) for v in values]
 
 
 # ----- q1: which indices does a rank get? -----------------------------------------------------
@@ -64,7 +51,7 @@ q1 = Question(
 def _judge_effective(answer):
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return "answer with a pair: (effective_batch, steps_per_epoch)."
-    batch, steps = (_as_int(v) for v in answer)
+    batch, steps = (as_int(v) for v in answer)
     if batch != 2 * 4 * 32:
         return "the effective batch is not right: one optimizer step uses every rank's batch."
     if steps != math.ceil(math.ceil(10_000 / 8) / 32):

@@ -1,0 +1,383 @@
+"""Mini-batch SGD on a two-parameter model ``y = w·x + b``, and pictures of it (notebook 03).
+
+With two parameters the whole loss surface fits on a page: :func:`sgd_run` trains
+``torch.nn.Linear(1, 1)`` with a real ``DataLoader`` and ``torch.optim.SGD`` and records
+the parameters and the full-data loss after every step; :func:`render_sgd` draws the loss
+curve and the path over the loss contours. For the mean squared error the loss is a
+quadratic whose Hessian is ``H = 2·[[mean x², mean x], [mean x, 1]]`` whatever ``w, b``
+are (:func:`mse_hessian`); full-batch gradient descent converges exactly when
+``0 < lr < 2/λ_max(H)`` (:func:`lr_stability_limit`).
+
+Everything runs on the CPU (a two-parameter model gains nothing from a GPU), so the
+pictures are the same on every machine.
+
+>>> from batchlab.datasets import LinearRegressionDataset
+>>> ds = LinearRegressionDataset(32, seed=0)
+>>> run = sgd_run(ds, batch_size=8, lr=0.1, epochs=2)
+>>> run["params"].shape, run["steps_per_epoch"], run["diverged"]
+(torch.Size([9, 2]), 4, False)
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.utils.data import DataLoader
+
+from ._checks import check_int, check_positive_int, check_real
+
+__all__ = ["build_sgd_explorer", "epoch_curve", "loss_grid", "lr_stability_limit", "mse_hessian",
+           "plot_runs", "render_sgd", "run_summary", "sgd_run", "widget_dataset"]
+
+DIVERGED_FACTOR = 1e3  # a loss this many times the starting loss (or inf/nan) counts as diverged
+
+
+def _xy(dataset):
+    """All inputs and targets of a (1-D input, 1-D target) dataset as float64 vectors."""
+    if hasattr(dataset, "x") and hasattr(dataset, "y"):
+        x, y = dataset.x, dataset.y
+    else:
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"dataset must be a map-style Dataset of (x, y) pairs, "
+                            f"got {type(dataset).__name__}")
+        pairs = [dataset[i] for i in range(len(dataset))]
+        x = torch.stack([torch.as_tensor(p[0]) for p in pairs])
+        y = torch.stack([torch.as_tensor(p[1]) for p in pairs])
+    if x.numel() != len(x) or y.numel() != len(y) or len(x) == 0:
+        raise ValueError("dataset must hold one number per input and per target "
+                         f"(shapes [N] or [N, 1]), got {tuple(x.shape)} and {tuple(y.shape)}")
+    return x.reshape(-1).double(), y.reshape(-1).double()
+
+
+def mse_hessian(dataset) -> torch.Tensor:
+    """The 2 × 2 Hessian of the MSE of ``y ≈ w·x + b`` with respect to ``(w, b)`` (float64).
+
+    ``H = 2·[[mean x², mean x], [mean x, 1]]``: it does not depend on ``w, b`` (the loss
+    is a quadratic), and it is positive semi-definite, so the loss has no local minimum
+    other than the global one.
+
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> mse_hessian(LinearRegressionDataset(3, seed=0)).shape
+    torch.Size([2, 2])
+    """
+    x, _ = _xy(dataset)
+    return 2 * torch.tensor([[float((x * x).mean()), float(x.mean())],
+                             [float(x.mean()), 1.0]], dtype=torch.float64)
+
+
+def lr_stability_limit(dataset) -> float:
+    """``2 / λ_max(H)``: full-batch gradient descent on the MSE converges iff ``lr`` is below it.
+
+    One step maps the error ``e = θ − θ*`` to ``(I − lr·H) e``; it shrinks in every
+    direction exactly when ``|1 − lr·λ| < 1`` for every eigenvalue ``λ`` of ``H``.
+
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> round(lr_stability_limit(LinearRegressionDataset(1000, seed=0)), 1)  # mean x² ≈ 1/3
+    1.0
+    """
+    return 2.0 / float(torch.linalg.eigvalsh(mse_hessian(dataset)).max())
+
+
+def loss_grid(dataset, w_values, b_values) -> torch.Tensor:
+    """Full-data MSE at every ``(w, b)`` of a grid: a ``[len(b_values), len(w_values)]`` tensor.
+
+    Vectorised and exact: ``mean((w·x + b − y)²)`` expanded into the sums of x², x, y², xy, y.
+
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> grid = loss_grid(LinearRegressionDataset(10, seed=0), [1.0, 2.0], [0.0])
+    >>> [round(v, 6) for v in grid[0].tolist()][1]  # w = 2, b = 0 fits y = 2x exactly
+    0.0
+    """
+    x, y = _xy(dataset)
+    w = torch.as_tensor(w_values, dtype=torch.float64).reshape(1, -1)
+    b = torch.as_tensor(b_values, dtype=torch.float64).reshape(-1, 1)
+    sxx, sx, syy, sxy, sy = ((x * x).mean(), x.mean(), (y * y).mean(), (x * y).mean(), y.mean())
+    return (w * w * sxx + b * b + syy + 2 * w * b * sx - 2 * w * sxy - 2 * b * sy).clamp_min(0)
+
+
+def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
+            max_loss=None) -> dict:
+    """Train ``y = w·x + b`` with mini-batch SGD; record ``(w, b)`` and the loss after each step.
+
+    A real ``DataLoader(dataset, batch_size, shuffle=True, generator=…)`` seeded with
+    ``seed`` feeds ``torch.optim.SGD(lr=lr)`` on ``torch.nn.Linear(1, 1)`` started at
+    ``init = (w, b)``, with the MSE loss. The run stops early, marked ``diverged``, when
+    the full-data loss exceeds ``max_loss`` (default: 1000 × the starting loss) or stops
+    being finite.
+
+    Returns a dict: ``params`` (``[steps + 1, 2]`` float64, row 0 = ``init``), ``losses``
+    (full-data MSE at each row), ``epochs`` (each row's position in epochs:
+    ``step / steps_per_epoch``), ``steps_per_epoch`` (``ceil(N / B)``), ``diverged`` and
+    ``steps`` (updates made).
+
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> run = sgd_run(LinearRegressionDataset(16, seed=0), batch_size=16, lr=5.0, epochs=50)
+    >>> run["diverged"], run["steps"] < 50
+    (True, True)
+    """
+    x_all, y_all = _xy(dataset)
+    n = len(x_all)
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if batch_size > n:
+        raise ValueError(f"batch_size must be <= len(dataset) = {n}, got {batch_size}")
+    lr = check_real(lr, "lr", minimum=0.0)
+    if lr == 0:
+        raise ValueError("lr must be > 0, got 0")
+    epochs = check_positive_int(epochs, "epochs")
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError(f"init must be a pair (w, b) of numbers, got {init!r}")
+    w0, b0 = (check_real(v, "init") for v in init)
+    seed = check_int(seed, "seed", minimum=0)
+    if max_loss is not None:
+        max_loss = check_real(max_loss, "max_loss", minimum=0.0)
+
+    model = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(w0)
+        model.bias.fill_(b0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = torch.nn.MSELoss()
+    generator = torch.Generator().manual_seed(seed)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+
+    # the full-data MSE from five averages: exact, and cheap enough to evaluate every step
+    sxx, sx, syy, sxy, sy = (float(v) for v in ((x_all * x_all).mean(), x_all.mean(),
+                                                  (y_all * y_all).mean(), (x_all * y_all).mean(),
+                                                  y_all.mean()))
+
+    def full_loss(w, b):
+        try:
+            value = w * w * sxx + b * b + syy + 2 * w * b * sx - 2 * w * sxy - 2 * b * sy
+        except OverflowError:
+            return math.inf
+        return max(value, 0.0)
+
+    params = [(w0, b0)]
+    losses = [full_loss(w0, b0)]
+    if max_loss is None:
+        max_loss = DIVERGED_FACTOR * max(losses[0], 1e-12)
+    diverged = False
+    for _ in range(epochs):
+        for inputs, targets in loader:
+            loss = loss_fn(model(inputs.reshape(-1, 1).float()), targets.reshape(-1, 1).float())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            w, b = model.weight.item(), model.bias.item()
+            params.append((w, b))
+            losses.append(full_loss(w, b))
+            if not math.isfinite(losses[-1]) or losses[-1] > max_loss:
+                diverged = True
+                break
+        if diverged:
+            break
+    steps_per_epoch = len(loader)
+    steps = len(params) - 1
+    return {"params": torch.tensor(params, dtype=torch.float64),
+            "losses": torch.tensor(losses, dtype=torch.float64),
+            "epochs": torch.arange(steps + 1, dtype=torch.float64) / steps_per_epoch,
+            "steps_per_epoch": steps_per_epoch, "steps": steps, "diverged": diverged}
+
+
+def run_summary(run, *, floor=1e-10) -> str:
+    """One line about a :func:`sgd_run` result: updates made and the final loss, or "diverged".
+
+    Losses below ``floor`` print as ``< floor``: at that level the value is rounding noise
+    (float32 parameters), which differs from machine to machine.
+
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> ds = LinearRegressionDataset(16, seed=0)
+    >>> run_summary(sgd_run(ds, 16, lr=5.0, epochs=20))
+    'diverged after 2 updates'
+    >>> run_summary(sgd_run(ds, 4, lr=0.5, epochs=200))
+    '800 updates, final loss < 1e-10'
+    """
+    if not isinstance(run, dict) or not {"losses", "steps", "diverged"} <= set(run):
+        raise ValueError("run must be a dict returned by sgd_run")
+    floor = check_real(floor, "floor", minimum=0.0)
+    if run["diverged"]:
+        return f"diverged after {run['steps']} updates"
+    final = float(run["losses"][-1])
+    loss = f"< {floor:g}" if final < floor else f"{final:.2e}"
+    return f"{run['steps']} updates, final loss {loss}"
+
+
+_WIDGET_DATASET = None
+
+
+def widget_dataset():
+    """The dataset behind :func:`render_sgd`: 64 points, ``y = 2x + noise`` (σ = 0.5), x in (0, 2).
+
+    Inputs away from 0 make ``w`` and ``b`` compete (a long, tilted valley) and the
+    noise keeps single-sample gradients from all vanishing at the best fit.
+
+    >>> len(widget_dataset())
+    64
+    """
+    global _WIDGET_DATASET
+    if _WIDGET_DATASET is None:
+        from .datasets import LinearRegressionDataset
+
+        _WIDGET_DATASET = LinearRegressionDataset(64, noise=0.5, x_range=(0.0, 2.0), seed=0)
+    return _WIDGET_DATASET
+
+
+def render_sgd(batch_size=8, lr=0.1, *, epochs=5, dataset=None, seed=0):
+    """Loss curve and parameter path of :func:`sgd_run`, over the loss contours (a ``Figure``).
+
+    Left: the full-data loss against epochs (log scale). Right: contours of the loss over
+    ``(w, b)``, the path SGD took, its start (○), its end (×) and the least-squares
+    optimum (★). A run that blows up is cut where it left the picture and the title says
+    "diverged" — no error, whatever ``lr`` is. ``dataset`` defaults to
+    :func:`widget_dataset`.
+
+    >>> fig = render_sgd(batch_size=64, lr=1.0)
+    >>> "diverged" in fig.axes[1].get_title()
+    True
+    """
+    import numpy as np
+
+    from .plots import new_figure
+
+    dataset = widget_dataset() if dataset is None else dataset
+    run = sgd_run(dataset, batch_size, lr, epochs=epochs, seed=seed)
+    x, y = _xy(dataset)
+    design = torch.stack([x, torch.ones_like(x)], dim=1)
+    w_star, b_star = torch.linalg.lstsq(design, y.unsqueeze(1)).solution.reshape(-1).tolist()
+    limit = lr_stability_limit(dataset)
+
+    fig = new_figure(1, 2, width=4.2, height=3.4)
+    ax_loss, ax_path = fig.axes
+    losses = run["losses"].numpy()
+    ax_loss.plot(run["epochs"].numpy(), np.clip(losses, 1e-12, None), lw=1)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlabel("epochs")
+    ax_loss.set_ylabel("full-data MSE")
+    ax_loss.set_xlim(0, epochs)
+    k = run["steps_per_epoch"]
+    ax_loss.set_title(f"B = {batch_size}: {k} step{'' if k == 1 else 's'} per epoch", fontsize=9)
+
+    w_lo, w_hi = min(-1.5, w_star - 3.5), max(4.5, w_star + 2.5)
+    b_lo, b_hi = min(-2.0, b_star - 3.0), max(3.5, b_star + 3.5)
+    ws, bs = np.linspace(w_lo, w_hi, 80), np.linspace(b_lo, b_hi, 80)
+    grid = loss_grid(dataset, ws, bs).numpy()
+    levels = np.quantile(grid, np.linspace(0.0, 1.0, 16) ** 2)[1:]
+    ax_path.contour(ws, bs, grid, levels=np.unique(levels), cmap="viridis", linewidths=0.7)
+    path = run["params"].numpy()
+    inside = np.all(np.isfinite(path), axis=1)
+    path = path[inside]
+    clipped = np.column_stack([np.clip(path[:, 0], w_lo, w_hi), np.clip(path[:, 1], b_lo, b_hi)])
+    ax_path.plot(clipped[:, 0], clipped[:, 1], "-", color="tab:red", lw=0.8, alpha=0.8)
+    ax_path.plot(*clipped[0], "o", color="black", mfc="none")
+    ax_path.plot(*clipped[-1], "x", color="tab:red")
+    ax_path.plot(w_star, b_star, "*", color="gold", mec="black", ms=11)
+    ax_path.set_xlim(w_lo, w_hi)
+    ax_path.set_ylim(b_lo, b_hi)
+    ax_path.set_xlabel("w")
+    ax_path.set_ylabel("b")
+    status = (f"diverged after {run['steps']} steps" if run["diverged"]
+              else f"final loss {float(run['losses'][-1]):.3g}")
+    ax_path.set_title(f"lr = {lr:g} (full-batch limit {limit:.2f}): {status}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def build_sgd_explorer(*, max_batch_size=None):
+    """The notebook-03 widget: batch-size and learning-rate sliders driving :func:`render_sgd`.
+
+    >>> explorer = build_sgd_explorer()
+    >>> sorted(explorer.controls)
+    ['batch_size', 'lr']
+    """
+    import ipywidgets as widgets
+
+    from .widgets import Explorer
+
+    n = len(widget_dataset())
+    if max_batch_size is not None:
+        max_batch_size = check_positive_int(max_batch_size, "max_batch_size")
+        if max_batch_size > n:
+            raise ValueError(f"max_batch_size must be <= {n} (the dataset size), "
+                             f"got {max_batch_size}")
+        n = max_batch_size
+    controls = {
+        "batch_size": widgets.IntSlider(value=8, min=1, max=n, description="batch size"),
+        "lr": widgets.FloatSlider(value=0.1, min=0.01, max=1.0, step=0.01,
+                                  description="lr", readout_format=".2f"),
+    }
+    return Explorer(lambda batch_size, lr: render_sgd(batch_size, lr), controls,
+                    title="Mini-batch SGD on y = w·x + b")
+
+
+def epoch_curve(model, train_loader, loss_fn, optimizer, *, epochs, eval_loader,
+                device=None) -> dict:
+    """Train with :func:`batchlab.training.fit` and record the loss on ``eval_loader`` before
+    training and after every epoch — a run in the format :func:`plot_runs` draws.
+
+    Returns ``epochs`` (``0, 1, …, epochs``), ``losses`` and ``accuracies`` (from
+    :func:`batchlab.training.evaluate` on ``eval_loader``; accuracies are ``None`` for
+    regression) and ``steps_per_epoch`` (``len(train_loader)``).
+
+    >>> import torch
+    >>> from torch.utils.data import DataLoader
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> ds = LinearRegressionDataset(20, seed=0)
+    >>> model = torch.nn.Linear(1, 1)
+    >>> run = epoch_curve(model, DataLoader(ds, batch_size=5), torch.nn.MSELoss(),
+    ...                   torch.optim.SGD(model.parameters(), lr=0.1), epochs=3,
+    ...                   eval_loader=DataLoader(ds, batch_size=20), device="cpu")
+    >>> run["epochs"], run["steps_per_epoch"], run["losses"][3] < run["losses"][0]
+    ([0, 1, 2, 3], 4, True)
+    """
+    from .training import evaluate, fit
+
+    start = evaluate(model, eval_loader, loss_fn, device=device)
+    history = fit(model, train_loader, loss_fn, optimizer, epochs=epochs, val_loader=eval_loader,
+                  device=device, progress=False)
+    return {"epochs": [0] + [h["epoch"] for h in history],
+            "losses": [start["loss"]] + [h["val_loss"] for h in history],
+            "accuracies": [start["accuracy"]] + [h["val_accuracy"] for h in history],
+            "steps_per_epoch": len(train_loader)}
+
+
+def plot_runs(runs, *, ylabel="full-data loss"):
+    """Loss against epochs (left) and against parameter updates (right) for several runs.
+
+    ``runs`` maps a label (e.g. ``"B = 8"``) to a run from :func:`sgd_run` or
+    :func:`epoch_curve`: a dict with ``epochs``, ``losses`` and ``steps_per_epoch``.
+    Updates are ``epochs × steps_per_epoch``, drawn as updates + 1 on a log axis so
+    the start (0 updates) shows. Both y axes are logarithmic.
+
+    >>> from batchlab.datasets import LinearRegressionDataset
+    >>> ds = LinearRegressionDataset(16, seed=0)
+    >>> fig = plot_runs({f"B = {b}": sgd_run(ds, b, 0.1, epochs=2) for b in (1, 16)})
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['epochs', 'parameter updates + 1 (log scale)']
+    """
+    import numpy as np
+
+    from .plots import new_figure
+
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError("runs must be a non-empty dict: label -> run (a dict with 'epochs', "
+                         "'losses' and 'steps_per_epoch')")
+    fig = new_figure(1, 2)
+    ax_epochs, ax_steps = fig.axes
+    for label, run in runs.items():
+        if not isinstance(run, dict) or not {"epochs", "losses", "steps_per_epoch"} <= set(run):
+            raise ValueError(f"runs[{label!r}] must be a dict with 'epochs', 'losses' and "
+                             "'steps_per_epoch'")
+        epochs = np.asarray(run["epochs"], dtype=float)
+        losses = np.clip(np.asarray(run["losses"], dtype=float), 1e-12, None)
+        ax_epochs.plot(epochs, losses, label=str(label), lw=1)
+        ax_steps.plot(epochs * run["steps_per_epoch"] + 1, losses, label=str(label), lw=1)
+    ax_epochs.set_xlabel("epochs")
+    ax_steps.set_xlabel("parameter updates + 1 (log scale)")
+    ax_steps.set_xscale("log")
+    for ax in (ax_epochs, ax_steps):
+        ax.set_yscale("log")
+        ax.set_ylabel(ylabel)
+    ax_epochs.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

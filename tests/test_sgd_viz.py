@@ -1,0 +1,123 @@
+import math
+
+import pytest
+import torch
+
+from batchlab.datasets import LinearRegressionDataset
+from batchlab.sgd_viz import (
+    build_sgd_explorer,
+    loss_grid,
+    lr_stability_limit,
+    mse_hessian,
+    render_sgd,
+    run_summary,
+    sgd_run,
+    widget_dataset,
+)
+from batchlab.widgets import slider_ends, sweep_ends
+
+
+def test_hessian_matches_autograd():
+    ds = LinearRegressionDataset(20, noise=0.2, x_range=(0.0, 2.0), seed=3)
+    x, y = ds.x.double().view(-1), ds.y.double().view(-1)
+
+    def loss(theta):
+        return ((theta[0] * x + theta[1] - y) ** 2).mean()
+
+    hess = torch.autograd.functional.hessian(loss, torch.tensor([0.3, -1.0], dtype=torch.float64))
+    torch.testing.assert_close(mse_hessian(ds), hess)
+    assert lr_stability_limit(ds) == pytest.approx(2 / torch.linalg.eigvalsh(hess).max().item())
+
+
+def test_loss_grid_matches_direct_computation():
+    ds = LinearRegressionDataset(15, noise=0.4, seed=1)
+    ws, bs = [-1.0, 0.5, 2.0], [0.0, 1.5]
+    grid = loss_grid(ds, ws, bs)
+    assert grid.shape == (2, 3)
+    for i, b in enumerate(bs):
+        for j, w in enumerate(ws):
+            direct = float(((w * ds.x.double() + b - ds.y.double()) ** 2).mean())
+            assert grid[i, j].item() == pytest.approx(direct, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("factor, diverges", [(0.95, False), (1.05, True)])
+def test_full_batch_gd_diverges_exactly_above_the_stability_limit(factor, diverges):
+    ds = LinearRegressionDataset(40, x_range=(0.0, 2.0), seed=0)
+    lr = factor * lr_stability_limit(ds)
+    run = sgd_run(ds, batch_size=40, lr=lr, epochs=400)
+    assert run["diverged"] is diverges
+    if not diverges:
+        assert run["losses"][-1] < 1e-3 * run["losses"][0]
+
+
+def test_sgd_run_records_every_step_with_a_real_loader():
+    ds = LinearRegressionDataset(10, seed=0)
+    run = sgd_run(ds, batch_size=3, lr=0.1, epochs=2, init=(0.0, 0.0))
+    assert run["steps_per_epoch"] == 4 and run["steps"] == 8
+    assert run["params"].shape == (9, 2) and run["losses"].shape == (9,)
+    assert run["params"][0].tolist() == [0.0, 0.0]
+    assert run["epochs"][-1].item() == 2.0
+    assert run["losses"][-1] < run["losses"][0]
+    again = sgd_run(ds, batch_size=3, lr=0.1, epochs=2, init=(0.0, 0.0))
+    assert torch.equal(run["params"], again["params"])  # seeded: the same path every time
+    other = sgd_run(ds, batch_size=3, lr=0.1, epochs=2, init=(0.0, 0.0), seed=1)
+    assert not torch.equal(run["params"], other["params"])
+
+
+def test_sgd_run_bad_input():
+    ds = LinearRegressionDataset(10, seed=0)
+    with pytest.raises(ValueError, match="batch_size must be <= len"):
+        sgd_run(ds, 11, 0.1)
+    with pytest.raises(ValueError, match="batch_size"):
+        sgd_run(ds, 0, 0.1)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        sgd_run(ds, 2, 0.0)
+    with pytest.raises(ValueError, match="lr must be finite"):
+        sgd_run(ds, 2, math.inf)
+    with pytest.raises(TypeError, match="init"):
+        sgd_run(ds, 2, 0.1, init=1.0)
+    with pytest.raises(TypeError, match="dataset"):
+        sgd_run(42, 2, 0.1)
+
+
+def test_render_at_both_ends_of_every_control():
+    explorer = build_sgd_explorer()
+    defaults = explorer.values
+    titles = {}
+    for name, control in explorer.controls.items():
+        for value in slider_ends(control):
+            fig = render_sgd(**{**defaults, name: value})
+            titles[(name, value)] = [ax.get_title() for ax in fig.axes]
+    lo, hi = explorer.controls["lr"].min, explorer.controls["lr"].max
+    assert titles[("lr", lo)] != titles[("lr", hi)]
+    assert "diverged" in titles[("lr", hi)][1]
+    assert "diverged" not in titles[("lr", lo)][1]
+    b_lo, b_hi = slider_ends(explorer.controls["batch_size"])
+    assert titles[("batch_size", b_lo)][0] == "B = 1: 64 steps per epoch"
+    assert titles[("batch_size", b_hi)][0] == "B = 64: 1 step per epoch"
+
+
+def test_explorer_changes_with_every_control_and_never_raises():
+    explorer = build_sgd_explorer()
+    titles = sweep_ends(explorer, lambda fig: [ax.get_title() for ax in fig.axes])
+    for name, (low, high) in titles.items():
+        assert low != high, name
+    explorer.controls["batch_size"].value = explorer.controls["batch_size"].max
+    explorer.controls["lr"].value = explorer.controls["lr"].max
+    assert "diverged" in explorer.last_result.axes[1].get_title()
+
+
+def test_explorer_bad_input():
+    with pytest.raises(ValueError, match="max_batch_size must be <= 64"):
+        build_sgd_explorer(max_batch_size=65)
+    assert len(widget_dataset()) == 64
+
+
+def test_run_summary():
+    ds = LinearRegressionDataset(16, seed=0)
+    assert run_summary(sgd_run(ds, 16, lr=5.0, epochs=20)).startswith("diverged after")
+    slow = sgd_run(ds, 16, lr=0.01, epochs=3)
+    assert run_summary(slow) == f"3 updates, final loss {slow['losses'][-1].item():.2e}"
+    assert run_summary(slow, floor=1e6) == "3 updates, final loss < 1e+06"
+    with pytest.raises(ValueError, match="run must be a dict returned by sgd_run"):
+        run_summary({"losses": []})

@@ -1,0 +1,309 @@
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from batchlab.datasets import Blobs2D, LinearRegressionDataset
+from batchlab.training import (
+    evaluate,
+    fit,
+    gradient_noise_theory,
+    iterations_per_epoch,
+    minibatch_gradient_variance,
+    per_sample_gradient_variance,
+    per_sample_gradients,
+    predict,
+    sampled_gradient_variance,
+    train_one_epoch,
+)
+
+CPU = "cpu"
+
+
+def regression_loader(n=10, batch_size=4):
+    x = torch.linspace(-1, 1, n).unsqueeze(1)
+    return DataLoader(TensorDataset(x, 2 * x + 0.5), batch_size=batch_size)
+
+
+def linear(w=0.0, b=0.0):
+    model = nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(w)
+        model.bias.fill_(b)
+    return model
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_model_loader_loss_optimizer_are_named():
+    model = linear()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = regression_loader()
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        train_one_epoch(lambda x: x, loader, nn.MSELoss(), opt, device=CPU)
+    with pytest.raises(TypeError, match="loader must be an iterable"):
+        train_one_epoch(model, 42, nn.MSELoss(), opt, device=CPU)
+    with pytest.raises(ValueError, match="loader is empty"):
+        train_one_epoch(model, [], nn.MSELoss(), opt, device=CPU)
+    with pytest.raises(TypeError, match="loss_fn must be a callable"):
+        train_one_epoch(model, loader, "mse", opt, device=CPU)
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
+        train_one_epoch(model, loader, nn.MSELoss(), model.parameters(), device=CPU)
+    with pytest.raises(TypeError, match="progress must be True or False"):
+        train_one_epoch(model, loader, nn.MSELoss(), opt, device=CPU, progress=1)
+    with pytest.raises(TypeError, match="device must be None, a str or a torch.device"):
+        train_one_epoch(model, loader, nn.MSELoss(), opt, device=0)
+    with pytest.raises(ValueError, match="device must name a torch device"):
+        evaluate(model, loader, device="gpu")
+    with pytest.raises(TypeError, match="desc must be a str"):
+        train_one_epoch(model, loader, nn.MSELoss(), opt, device=CPU, desc=3)
+
+
+def test_empty_dataloader_and_bad_batches_are_named():
+    model = linear()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.zeros(3, 1)
+    empty = DataLoader(TensorDataset(x, x), batch_size=4, drop_last=True)
+    with pytest.raises(ValueError, match="train_loader is empty"):
+        fit(model, empty, nn.MSELoss(), opt, epochs=1, device=CPU, progress=False)
+    with pytest.raises(ValueError, match="val_loader is empty"):
+        fit(model, regression_loader(), nn.MSELoss(), opt, epochs=1, val_loader=empty,
+            device=CPU, progress=False)
+    triples = DataLoader(TensorDataset(x, x, x), batch_size=2)
+    with pytest.raises(TypeError, match=r"loader must yield \(inputs, targets\) pairs"):
+        train_one_epoch(model, triples, nn.MSELoss(), opt, device=CPU, progress=False)
+    with pytest.raises(ValueError, match="loss_fn must return a single number"):
+        train_one_epoch(model, regression_loader(), nn.MSELoss(reduction="none"), opt,
+                        device=CPU, progress=False)
+    with pytest.raises(ValueError, match="loader is empty"):
+        predict(model, iter([]), device=CPU)
+
+
+@pytest.mark.parametrize("epochs, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError),
+                                           (True, TypeError)])
+def test_fit_rejects_bad_epochs(epochs, error):
+    model = linear()
+    with pytest.raises(error, match="epochs"):
+        fit(model, regression_loader(), nn.MSELoss(),
+            torch.optim.SGD(model.parameters(), lr=0.1), epochs=epochs, device=CPU)
+
+
+def test_evaluate_accepts_no_loss_but_rejects_non_callable():
+    with pytest.raises(TypeError, match="loss_fn must be .* or None"):
+        evaluate(linear(), regression_loader(), loss_fn=3, device=CPU)
+    assert evaluate(linear(), regression_loader(), device=CPU)["loss"] is None
+
+
+# ----------------------------------------------------------------------------- loops
+def test_epoch_loss_is_the_mean_per_sample_weighted_by_batch_size():
+    model = linear(0.3, -0.2)
+    loader = regression_loader(n=10, batch_size=4)  # batches of 4, 4, 2
+    x, y = loader.dataset.tensors
+    expected = float(((0.3 * x - 0.2 - y) ** 2).mean())
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)  # lr 0: parameters stay, loss is exact
+    out = train_one_epoch(model, loader, nn.MSELoss(), opt, device=CPU, progress=False)
+    assert out["loss"] == pytest.approx(expected, rel=1e-6)
+    assert out["accuracy"] is None
+    batch_means = [float(((0.3 * xb - 0.2 - yb) ** 2).mean()) for xb, yb in loader]
+    assert out["loss"] != pytest.approx(sum(batch_means) / 3, rel=1e-3)  # not a mean of means
+    assert evaluate(model, loader, nn.MSELoss(), device=CPU)["loss"] == pytest.approx(expected)
+
+
+def test_train_one_epoch_updates_parameters_with_a_step_per_batch():
+    model = linear()
+    steps = []
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt.register_step_post_hook(lambda *args: steps.append(1))
+    train_one_epoch(model, regression_loader(10, 3), nn.MSELoss(), opt, device=CPU,
+                    progress=True, desc="test")
+    assert len(steps) == 4
+    assert model.weight.item() != 0.0
+    assert model.training
+
+
+def test_accuracy_counts_argmax_hits():
+    model = nn.Linear(2, 3)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.copy_(torch.tensor([0.0, 1.0, 0.0]))
+    targets = torch.tensor([1, 1, 1, 0, 2])
+    loader = DataLoader(TensorDataset(torch.randn(5, 2), targets), batch_size=2)
+    out = evaluate(model, loader, nn.CrossEntropyLoss(), device=CPU)
+    assert out["accuracy"] == pytest.approx(3 / 5)
+    expected = float(nn.CrossEntropyLoss()(model.bias.detach().expand(5, 3), targets))
+    assert out["loss"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_evaluate_and_predict_restore_the_mode_and_leave_parameters_alone():
+    model = nn.Sequential(nn.Linear(1, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    before = [p.detach().clone() for p in model.parameters()]
+    for mode in (True, False):
+        model.train(mode)
+        evaluate(model, regression_loader(), nn.MSELoss(), device=CPU)
+        assert model.training is mode
+        predict(model, regression_loader(), device=CPU)
+        assert model.training is mode
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_evaluate_uses_eval_mode_dropout_off():
+    model = nn.Sequential(nn.Dropout(0.9))
+    x = torch.ones(50, 3)
+    loader = DataLoader(TensorDataset(x, x), batch_size=10)
+    assert evaluate(model, loader, nn.MSELoss(), device=CPU)["loss"] == 0.0
+
+
+def test_predict_concatenates_in_loader_order_on_cpu():
+    x = torch.arange(7.0).unsqueeze(1)
+    model = linear(1.0, 0.0)
+    outputs, targets = predict(model, DataLoader(TensorDataset(x, 3 * x), batch_size=3),
+                               device=CPU)
+    assert outputs.device.type == "cpu" and not outputs.requires_grad
+    assert outputs.view(-1).tolist() == x.view(-1).tolist()
+    assert targets.view(-1).tolist() == (3 * x).view(-1).tolist()
+
+
+def test_fit_reduces_loss_on_an_easy_problem():
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    ds = Blobs2D((100, 100), spread=0.7, seed=0)
+    train = DataLoader(ds, batch_size=16, shuffle=True, generator=g)
+    val = DataLoader(ds, batch_size=64)
+    model = nn.Linear(2, 2)
+    history = fit(model, train, nn.CrossEntropyLoss(),
+                  torch.optim.SGD(model.parameters(), lr=0.2), epochs=5, val_loader=val,
+                  device=CPU, progress=False)
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4, 5]
+    assert set(history[0]) == {"epoch", "train_loss", "train_accuracy", "val_loss",
+                               "val_accuracy"}
+    assert history[-1]["train_loss"] < 0.5 * history[0]["train_loss"]
+    assert history[-1]["val_accuracy"] > 0.95
+
+
+def test_fit_without_val_loader_reports_none():
+    model = linear()
+    history = fit(model, regression_loader(), nn.MSELoss(),
+                  torch.optim.SGD(model.parameters(), lr=0.3), epochs=2, device=CPU,
+                  progress=False)
+    assert history[0]["val_loss"] is None and history[0]["val_accuracy"] is None
+    assert history[1]["train_loss"] < history[0]["train_loss"]
+
+
+def test_device_none_uses_batchlab_device(monkeypatch):
+    monkeypatch.setenv("BATCHLAB_DEVICE", "cpu")
+    out = evaluate(linear(), regression_loader(), nn.MSELoss())
+    assert out["loss"] > 0
+
+
+# ----------------------------------------------------------------------------- gradient noise
+def test_per_sample_gradients_average_to_the_batch_gradient():
+    torch.manual_seed(0)
+    ds = Blobs2D((20, 12), seed=1)
+    model = nn.Sequential(nn.Linear(2, 5), nn.Tanh(), nn.Linear(5, 2))
+    grads = per_sample_gradients(model, nn.CrossEntropyLoss(), ds)
+    n_params = sum(p.numel() for p in model.parameters())
+    assert grads.shape == (32, n_params)
+    idx = torch.tensor([0, 3, 7, 25, 31])
+    nn.CrossEntropyLoss()(model(ds.features[idx]), ds.labels[idx]).backward()
+    batch_grad = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+    torch.testing.assert_close(grads[idx].mean(0), batch_grad, rtol=1e-5, atol=1e-6)
+
+
+def test_per_sample_gradients_bad_input():
+    with pytest.raises(TypeError, match="dataset must be"):
+        per_sample_gradients(linear(), nn.MSELoss(), [1, 2, 3])
+    with pytest.raises(ValueError, match="same first dimension"):
+        per_sample_gradients(linear(), nn.MSELoss(), (torch.zeros(3, 1), torch.zeros(2, 1)))
+    frozen = linear().requires_grad_(False)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        per_sample_gradients(frozen, nn.MSELoss(), (torch.zeros(3, 1), torch.zeros(3, 1)))
+
+
+@pytest.mark.parametrize("replacement", [False, True])
+@pytest.mark.parametrize("batch_size", [1, 3, 10, 25])
+def test_minibatch_gradient_variance_matches_theory(batch_size, replacement):
+    ds = LinearRegressionDataset(30, noise=0.3, seed=2)
+    model, loss_fn = linear(-0.5, 0.4), nn.MSELoss()
+    sigma2 = per_sample_gradient_variance(model, loss_fn, ds)
+    g = torch.Generator().manual_seed(batch_size)
+    measured = minibatch_gradient_variance(model, ds, batch_size, loss_fn=loss_fn,
+                                           num_batches=20000, replacement=replacement,
+                                           generator=g)
+    theory = gradient_noise_theory(sigma2, 30, batch_size, replacement)
+    assert measured == pytest.approx(theory, rel=0.06)
+
+
+def test_full_batch_without_replacement_has_no_noise():
+    ds = LinearRegressionDataset(12, seed=0)
+    measured = minibatch_gradient_variance(linear(), ds, 12, loss_fn=nn.MSELoss(),
+                                           num_batches=50)
+    assert measured == pytest.approx(0.0, abs=1e-20)
+    assert gradient_noise_theory(5.0, 12, 12) == 0.0
+    with pytest.raises(ValueError, match="batch_size must be <= len"):
+        minibatch_gradient_variance(linear(), ds, 13, loss_fn=nn.MSELoss())
+    # with replacement the same sample can be drawn twice, so B = N still scatters
+    assert minibatch_gradient_variance(linear(), ds, 12, loss_fn=nn.MSELoss(),
+                                       num_batches=50, replacement=True) > 0
+
+
+def test_gradient_variance_bad_input():
+    ds = LinearRegressionDataset(12, seed=0)
+    with pytest.raises(ValueError, match="num_batches"):
+        minibatch_gradient_variance(linear(), ds, 2, loss_fn=nn.MSELoss(), num_batches=0)
+    with pytest.raises(TypeError, match="generator"):
+        minibatch_gradient_variance(linear(), ds, 2, loss_fn=nn.MSELoss(), generator=0)
+    with pytest.raises(TypeError, match="loss_fn"):
+        minibatch_gradient_variance(linear(), ds, 2, loss_fn=None)
+    with pytest.raises(ValueError, match="sigma2"):
+        gradient_noise_theory(-1.0, 10, 2)
+    with pytest.raises(ValueError, match="sigma2"):
+        gradient_noise_theory(math.nan, 10, 2)
+    with pytest.raises(ValueError, match="batch_size must be <= n"):
+        gradient_noise_theory(1.0, 10, 11)
+    with pytest.raises(TypeError, match="replacement"):
+        gradient_noise_theory(1.0, 10, 2, replacement="no")
+    assert gradient_noise_theory(1.0, 10, 11, replacement=True) == pytest.approx(1 / 11)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 60), batch_size=st.integers(1, 70), drop_last=st.booleans())
+def test_iterations_per_epoch_is_len_of_a_dataloader(n, batch_size, drop_last):
+    loader = DataLoader(range(n), batch_size=batch_size, drop_last=drop_last)
+    assert iterations_per_epoch(n, batch_size, drop_last) == len(loader)
+    assert iterations_per_epoch(n, batch_size, drop_last) == sum(1 for _ in loader)
+
+
+def test_sampled_gradient_variance_from_precomputed_rows():
+    grads = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]])
+    sigma2 = ((grads - grads.mean(0)) ** 2).sum(1).mean().item()   # 2.5
+    g = torch.Generator().manual_seed(0)
+    for batch_size in (1, 2, 3):
+        measured = sampled_gradient_variance(grads, batch_size, num_batches=40000, generator=g)
+        assert measured == pytest.approx(gradient_noise_theory(sigma2, 4, batch_size), rel=0.05)
+    assert sampled_gradient_variance(grads, 4) == pytest.approx(0.0, abs=1e-24)
+    with pytest.raises(ValueError, match=r"per_sample_grads must be a non-empty \[N, P\]"):
+        sampled_gradient_variance(torch.zeros(4), 2)
+    with pytest.raises(ValueError, match="per_sample_grads"):
+        sampled_gradient_variance([[1.0]], 1)
+    with pytest.raises(ValueError, match="batch_size must be <= len"):
+        sampled_gradient_variance(grads, 5)
+
+
+def test_a_single_logit_column_reports_no_accuracy():
+    # [B, 1] outputs are binary scores: argmax over one column would always say class 0
+    model = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.fill_(5.0)  # predicts "class 1" for everything
+    x = torch.randn(10, 2)
+    y = torch.tensor([1] * 7 + [0] * 3)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=5)
+    loss_fn = lambda out, t: torch.nn.functional.binary_cross_entropy_with_logits(  # noqa: E731
+        out.squeeze(1), t.float())
+    result = evaluate(model, loader, loss_fn, device="cpu")
+    assert result["accuracy"] is None
+    assert result["loss"] > 0
