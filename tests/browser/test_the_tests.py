@@ -41,7 +41,7 @@ def test_a_broken_notebook_fails_the_check(key, expected, jupyter_lab, lab_root,
                                            artifacts_dir):
     name = write(lab_root, key)
     result = check_notebook(context, jupyter_lab, name, artifacts_dir / f"broken_{key}.png",
-                            run_timeout_s=60, redraw_timeout_ms=4000)
+                            run_timeout_s=60, redraw_timeout_ms=2500)
     assert any(expected in p for p in result["problems"]), result["problems"]
     print(result["problems"])
     assert result["screenshot"].exists()
