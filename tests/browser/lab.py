@@ -114,18 +114,21 @@ class JupyterLab:
                 self.process.wait(timeout=10)
         self.log.close()
 
-    def api(self, path: str, method: str = "GET"):
+    def api(self, path: str, method: str = "GET", body: dict | None = None):
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/api/{path}", method=method,
-            headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as reply:
-            body = reply.read()
-        return json.loads(body) if body else None
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}",
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            data = reply.read()
+        return json.loads(data) if data else None
 
-    def shutdown_sessions(self) -> None:
-        """Stop every kernel the notebooks started, so the next notebook has the CPU."""
+    def shutdown_sessions(self, notebook: str | None = None) -> None:
+        """Stop the kernel of ``notebook`` (default: every kernel), freeing the CPU."""
         for session in self.api("sessions"):
-            self.api(f"sessions/{session['id']}", method="DELETE")
+            if notebook is None or session["path"] == notebook:
+                self.api(f"sessions/{session['id']}", method="DELETE")
 
     def url(self, notebook: str) -> str:
         return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}&reset"
@@ -319,7 +322,7 @@ def check_notebook(context, lab: JupyterLab, name: str, shot: Path, *,
         except Exception as exc:  # noqa: BLE001 the page may be gone
             problems.append(f"no screenshot: {exc}")
         page.close()
-        lab.shutdown_sessions()
+        lab.shutdown_sessions(name)
     return {"problems": problems, "moved": moved, "requests": requests, "screenshot": shot}
 
 
