@@ -64,3 +64,20 @@ def check_real(value, name: str, *, minimum: float | None = None,
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return value
+
+
+def check_generator(generator, name: str = "generator"):
+    """``None`` or a ``torch.Generator`` (what loaders and samplers accept as ``generator=``).
+
+    >>> check_generator(None) is None
+    True
+    >>> check_generator(42)
+    Traceback (most recent call last):
+    ...
+    TypeError: generator must be a torch.Generator or None, got int
+    """
+    import torch
+
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {type(generator).__name__}")
+    return generator

@@ -34,7 +34,7 @@ from torch.utils.data import (
     default_collate,
 )
 
-from ._checks import check_bool, check_int, check_positive_int
+from ._checks import check_bool, check_generator, check_int, check_positive_int
 
 __all__ = [
     "IndexTensorBatchSampler",
@@ -44,12 +44,6 @@ __all__ = [
     "memory_copy_batches",
 ]
 
-
-def _check_generator(generator) -> torch.Generator | None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, "
-                        f"got {type(generator).__name__}")
-    return generator
 
 
 def _check_tensors(tensors, name: str = "tensors") -> tuple[torch.Tensor, ...]:
@@ -105,7 +99,7 @@ class TensorBatchLoader:
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.shuffle = check_bool(shuffle, "shuffle")
         self.drop_last = check_bool(drop_last, "drop_last")
-        self.generator = _check_generator(generator)
+        self.generator = check_generator(generator)
 
     @property
     def num_samples(self) -> int:
@@ -160,7 +154,7 @@ class IndexTensorBatchSampler(Sampler):
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.shuffle = check_bool(shuffle, "shuffle")
         self.drop_last = check_bool(drop_last, "drop_last")
-        self.generator = _check_generator(generator)
+        self.generator = check_generator(generator)
 
     def __len__(self) -> int:
         return _num_batches(self.num_samples, self.batch_size, self.drop_last)
@@ -220,7 +214,7 @@ def fast_path_loaders(*tensors: torch.Tensor, batch_size: int = 256,
     """
     tensors = _check_tensors(tensors)
     batch_size = check_positive_int(batch_size, "batch_size")
-    generator = _check_generator(generator)
+    generator = check_generator(generator)
     ds = TensorDataset(*tensors)
     n = len(ds)
     return {
@@ -270,7 +264,7 @@ def batch_cost_breakdown(*tensors: torch.Tensor, batch_size: int = 256, number: 
     bs = check_positive_int(batch_size, "batch_size")
     number = check_positive_int(number, "number")
     repeats = check_positive_int(repeats, "repeats")
-    generator = _check_generator(generator)
+    generator = check_generator(generator)
     ds = TensorDataset(*tensors)
     idx = torch.randperm(len(ds), generator=generator)[:bs]
     idx_list = idx.tolist()

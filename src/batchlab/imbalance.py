@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
 
-from ._checks import check_int, check_positive_int, check_real
+from ._checks import check_generator, check_int, check_positive_int, check_real
 from .datasets import Blobs2D, _check_index, _generator
 
 __all__ = [
@@ -382,9 +382,7 @@ def undersample(labels, per_class: int | None = None, *,
     if per_class > smallest:
         raise ValueError(f"per_class must be <= the smallest class size ({smallest}), "
                          f"got {per_class}")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, "
-                        f"got {type(generator).__name__}")
+    check_generator(generator)
     keep = []
     for c in present:
         members = (labels == c).nonzero().flatten()

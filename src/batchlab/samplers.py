@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import Sampler, WeightedRandomSampler
 
-from ._checks import check_bool, check_positive_int
+from ._checks import check_bool, check_generator, check_positive_int
 from .weights import _as_int_vector
 
 __all__ = ["BucketBatchSampler", "ClassBalancedBatchSampler", "check_weights",
@@ -104,15 +104,10 @@ def weighted_sampler(weights, num_samples: int | None = None, *, replacement: bo
     if not replacement and num_samples > nonzero:
         raise ValueError(f"num_samples={num_samples} exceeds the {nonzero} nonzero weights, "
                          f"which replacement=False cannot draw")
-    _check_generator(generator)
+    check_generator(generator)
     return WeightedRandomSampler(tensor, num_samples, replacement=replacement,
                                  generator=generator)
 
-
-def _check_generator(generator) -> None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, "
-                        f"got {type(generator).__name__}")
 
 
 def _epoch_generator(generator: torch.Generator | None) -> torch.Generator:
@@ -162,7 +157,7 @@ class ClassBalancedBatchSampler(Sampler[list[int]]):
             raise ValueError(f"labels must be class indices >= 0, got {int(labels.min())}")
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.drop_last = check_bool(drop_last, "drop_last")
-        _check_generator(generator)
+        check_generator(generator)
         self.generator = generator
         self.labels = labels
         self.classes, self.class_counts = torch.unique(labels, return_counts=True)
@@ -239,7 +234,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.pool_batches = check_positive_int(pool_batches, "pool_batches")
         self.drop_last = check_bool(drop_last, "drop_last")
-        _check_generator(generator)
+        check_generator(generator)
         self.generator = generator
 
     def __len__(self) -> int:

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor, nn
 
-from ._checks import check_bool, check_positive_int
+from ._checks import check_bool, check_generator, check_positive_int
 
 __all__ = [
     "evaluate",
@@ -502,17 +502,11 @@ def minibatch_gradient_variance(model, dataset, batch_size, *, loss_fn, num_batc
     check_positive_int(batch_size, "batch_size")
     check_positive_int(num_batches, "num_batches")
     check_bool(replacement, "replacement")
-    _check_generator(generator)
+    check_generator(generator)
     grads = per_sample_gradients(model, loss_fn, dataset)
     return sampled_gradient_variance(grads, batch_size, num_batches=num_batches,
                                      replacement=replacement, generator=generator)
 
-
-def _check_generator(generator):
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, "
-                        f"got {type(generator).__name__}")
-    return generator
 
 
 def sampled_gradient_variance(per_sample_grads, batch_size, *, num_batches=2000,
@@ -541,7 +535,7 @@ def sampled_gradient_variance(per_sample_grads, batch_size, *, num_batches=2000,
     batch_size = check_positive_int(batch_size, "batch_size")
     num_batches = check_positive_int(num_batches, "num_batches")
     replacement = check_bool(replacement, "replacement")
-    _check_generator(generator)
+    check_generator(generator)
     grads = per_sample_grads.detach().double().cpu()
     n = grads.shape[0]
     if not replacement and batch_size > n:
