@@ -25,6 +25,7 @@ from torch.utils.data import Dataset
 
 from ._checks import check_generator, check_int, check_positive_int, check_real
 from .datasets import Blobs2D, _check_index, _generator
+from .weights import _as_int_vector
 
 __all__ = [
     "RATIOS",
@@ -85,18 +86,11 @@ class CatsDogs(Dataset):
 
 
 def _labels_vector(values, name: str) -> torch.Tensor:
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a 1-D sequence of class indices, "
-                        f"got {type(values).__name__}")
-    tensor = torch.as_tensor(values).detach().cpu()
-    if tensor.dim() != 1 or tensor.numel() == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence, "
-                         f"got shape {tuple(tensor.shape)}")
-    if tensor.is_floating_point() or tensor.dtype == torch.bool:
-        raise TypeError(f"{name} must hold integer class indices, got dtype {tensor.dtype}")
+    """Class indices (>= 0) as a CPU int64 vector; see :func:`batchlab.weights._as_int_vector`."""
+    tensor = _as_int_vector(values, name)
     if int(tensor.min()) < 0:
         raise ValueError(f"{name} must be class indices >= 0, got {int(tensor.min())}")
-    return tensor.long()
+    return tensor
 
 
 def imbalance_metrics(y_true, y_pred, *, num_classes: int | None = None) -> dict:
