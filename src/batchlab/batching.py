@@ -33,6 +33,11 @@ def _check_seed(seed) -> int:
     return seed
 
 
+def _len_formula(n: int, batch_size: int, drop_last: bool) -> int:
+    """``ceil(n / batch_size)``, or ``floor`` with ``drop_last``; arguments already checked."""
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
 def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
     """``len(loader)`` for a map-style dataset of ``n`` items: ``ceil(n / batch_size)``,
     or ``floor(n / batch_size)`` with ``drop_last=True``.
@@ -47,7 +52,7 @@ def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
     n = check_positive_int(n, "n")
     batch_size = check_positive_int(batch_size, "batch_size")
     drop_last = check_bool(drop_last, "drop_last")
-    return n // batch_size if drop_last else -(-n // batch_size)
+    return _len_formula(n, batch_size, drop_last)
 
 
 def epoch_batches(n: int, batch_size: int, *, shuffle: bool = False, drop_last: bool = False,

@@ -35,6 +35,7 @@ from torch.utils.data import (
 )
 
 from ._checks import check_bool, check_generator, check_int, check_positive_int
+from .batching import _len_formula
 
 __all__ = [
     "IndexTensorBatchSampler",
@@ -59,10 +60,6 @@ def _check_tensors(tensors, name: str = "tensors") -> tuple[torch.Tensor, ...]:
     if len(set(lengths)) != 1:
         raise ValueError(f"{name} must all have the same length (dimension 0), got {lengths}")
     return tuple(tensors)
-
-
-def _num_batches(n: int, batch_size: int, drop_last: bool) -> int:
-    return n // batch_size if drop_last else -(-n // batch_size)
 
 
 class TensorBatchLoader:
@@ -107,7 +104,7 @@ class TensorBatchLoader:
         return len(self.tensors[0])
 
     def __len__(self) -> int:
-        return _num_batches(self.num_samples, self.batch_size, self.drop_last)
+        return _len_formula(self.num_samples, self.batch_size, self.drop_last)
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
@@ -157,7 +154,7 @@ class IndexTensorBatchSampler(Sampler):
         self.generator = check_generator(generator)
 
     def __len__(self) -> int:
-        return _num_batches(self.num_samples, self.batch_size, self.drop_last)
+        return _len_formula(self.num_samples, self.batch_size, self.drop_last)
 
     def __iter__(self):
         if self.shuffle:

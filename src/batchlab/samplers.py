@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import Sampler, WeightedRandomSampler
 
 from ._checks import check_bool, check_generator, check_positive_int
+from .batching import _len_formula
 from .weights import _as_int_vector
 
 __all__ = ["BucketBatchSampler", "ClassBalancedBatchSampler", "check_weights",
@@ -239,7 +240,7 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def __len__(self) -> int:
         n = len(self.lengths)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return _len_formula(n, self.batch_size, self.drop_last)
 
     def __iter__(self) -> Iterator[list[int]]:
         g = _epoch_generator(self.generator)

@@ -552,8 +552,7 @@ def iterations_per_epoch(n, batch_size, drop_last=False) -> int:
     >>> iterations_per_epoch(10, 3), iterations_per_epoch(10, 3, drop_last=True)
     (4, 3)
     """
-    n = check_positive_int(n, "n")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    drop_last = check_bool(drop_last, "drop_last")
-    return n // batch_size if drop_last else math.ceil(n / batch_size)
+    from .batching import num_batches  # the one formula, as notebook 02 teaches it
+
+    return num_batches(n, batch_size, drop_last=drop_last)
 
