@@ -12,6 +12,14 @@ import os
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+# BATCHLAB_START_METHOD=spawn|forkserver|fork: every kernel (and every worker it starts)
+# imports tests/start_method/sitecustomize.py, which forces that start method.
+if os.environ.get("BATCHLAB_START_METHOD", "").strip():
+    _here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests", "start_method")
+    _path = os.environ.get("PYTHONPATH", "")
+    if _here not in _path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_here, _path) if p)
+
 
 def _want_lax() -> bool:
     flag = os.environ.get("NBVAL_LAX", "").strip().lower()

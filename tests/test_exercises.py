@@ -1,6 +1,10 @@
 """Every exercise checker accepts its reference answer and rejects the listed wrong ones."""
 
+import numbers
+
+import numpy as np
 import pytest
+import torch
 
 from batchlab.exercises import Question, all_modules
 
@@ -22,6 +26,50 @@ def test_reference_is_accepted(mod, q, capsys):
     assert q.is_correct(q.reference)
     q.check(q.reference)
     assert capsys.readouterr().out.strip() == "Correct!"
+
+
+def _scalar_forms(value):
+    """The other ways a student may type the number ``value``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return []
+    if isinstance(value, numbers.Integral):
+        return [float(value), np.int64(value), torch.tensor(int(value))]
+    return [np.float64(value), torch.tensor(float(value), dtype=torch.float64)]
+
+
+def equivalent_forms(reference):
+    """A list for a tuple and back, NumPy scalars, 0-d tensors, whole floats, arrays."""
+    forms = _scalar_forms(reference)
+    if isinstance(reference, (list, tuple)) and reference:
+        swapped = tuple(reference) if isinstance(reference, list) else list(reference)
+        forms.append(swapped)
+        if all(_scalar_forms(v) for v in reference):
+            for i in range(len(_scalar_forms(reference[0]))):
+                forms.append(type(reference)(_scalar_forms(v)[min(i, len(_scalar_forms(v)) - 1)]
+                                             for v in reference))
+            if all(isinstance(v, numbers.Integral) for v in reference):
+                forms += [np.array(reference), torch.tensor(list(reference))]
+            else:
+                forms += [np.array(reference, dtype=np.float64),
+                          torch.tensor(list(reference), dtype=torch.float64)]
+    return forms
+
+
+def test_equivalent_forms_cover_the_usual_answers():
+    assert len(equivalent_forms(3)) == 3 and len(equivalent_forms(0.5)) == 2
+    forms = equivalent_forms([1, 2])
+    assert (1, 2) in forms and any(isinstance(f, torch.Tensor) for f in forms)
+    assert equivalent_forms("text") == [] and equivalent_forms(print) == []
+
+
+@pytest.mark.parametrize("mod, q", QUESTIONS, ids=IDS)
+def test_reference_is_accepted_in_every_equivalent_form(mod, q):
+    """A list or a tuple, NumPy scalars, 0-d tensors and whole floats are all the same answer.
+
+    Code-writing questions (a function as the reference) are run by their judge instead.
+    """
+    for form in equivalent_forms(q.reference):
+        assert q.is_correct(form), f"{mod}.{q.name} rejected {form!r}: {q.verdict(form)[1]}"
 
 
 @pytest.mark.parametrize("mod, q", QUESTIONS, ids=IDS)
@@ -58,7 +106,7 @@ def test_check_never_raises():
 def test_judge_may_explain_why():
     q = Question("?", lambda a: True if a == 1 else "too big", hint="h", solution="s",
                  reference=1, wrong=[2], name="q9")
-    assert q.verdict(2) == (False, "Not quite. too big Hint: q9.hint()")
+    assert q.verdict(2) == (False, "Not quite. too big Hint: ex.q9.hint()")
 
 
 def test_a_question_needs_a_wrong_answer():

@@ -11,7 +11,7 @@ Not attempted yet: replace ... with your answer and run the cell again.
 >>> q.check(4)
 Correct!
 >>> q.check(5)
-Not quite. Hint: q.hint()
+Not quite. Hint: ex.q.hint()
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Question:
         if result is True:
             return True, "Correct!"
         reason = f" {result}" if isinstance(result, str) and result else ""
-        return False, f"Not quite.{reason} Hint: {self.name}.hint()"
+        return False, f"Not quite.{reason} Hint: ex.{self.name}.hint()"
 
     def is_correct(self, answer) -> bool:
         """``True`` only for an answer the checker accepts."""
@@ -81,15 +81,60 @@ def as_int(value) -> int:
     >>> as_int(7.0), as_int(3)
     (7, 3)
     """
-    if hasattr(value, "numel") and hasattr(value, "item"):  # a tensor or NumPy scalar
+    if hasattr(value, "numel") and hasattr(value, "item"):  # a tensor
         if value.numel() != 1:
             raise ValueError(f"expected one number, got a tensor of shape {list(value.shape)}")
+        value = value.item()
+    elif hasattr(value, "item") and getattr(value, "size", 1) == 1:  # NumPy scalar or array
         value = value.item()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"expected a whole number, got {type(value).__name__} {value!r:.60}")
     return int(value)
+
+
+def as_float(value) -> float:
+    """A student's numeric answer as a ``float``: accepts ints, floats, NumPy and 0-d tensors.
+
+    >>> as_float(3), as_float(0.5)
+    (3.0, 0.5)
+    """
+    if hasattr(value, "numel") and hasattr(value, "item"):  # a tensor or NumPy scalar/array
+        if value.numel() != 1:
+            raise ValueError(f"expected one number, got a tensor of shape {list(value.shape)}")
+        value = value.item()
+    elif hasattr(value, "item") and getattr(value, "size", 1) == 1:  # NumPy scalar or array
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"expected a number, got {type(value).__name__} {value!r:.60}")
+    return float(value)
+
+
+def _items(values) -> list:
+    if hasattr(values, "tolist") and not isinstance(values, (list, tuple)):
+        values = values.tolist()  # a tensor or NumPy array
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ValueError(f"expected a list of numbers, got {type(values).__name__}")
+    return list(values)
+
+
+def as_int_list(values) -> list[int]:
+    """A list, tuple, NumPy array or 1-d tensor of whole numbers as a ``list`` of ``int``.
+
+    >>> as_int_list((1, 2.0)), as_int_list([3])
+    ([1, 2], [3])
+    """
+    return [as_int(v) for v in _items(values)]
+
+
+def as_float_list(values) -> list[float]:
+    """A list, tuple, NumPy array or 1-d tensor of numbers as a ``list`` of ``float``.
+
+    >>> as_float_list((1, 0.5))
+    [1.0, 0.5]
+    """
+    return [as_float(v) for v in _items(values)]
 
 
 def questions(module_globals: dict) -> list[Question]:

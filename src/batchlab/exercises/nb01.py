@@ -3,7 +3,7 @@
 >>> q2.check((12, 101))
 Correct!
 >>> q3.check([16, 5, 2])
-Not quite. The sizes add up, but not these. Hint: q3.hint()
+Not quite. The sizes add up, but not these. Hint: ex.q3.hint()
 """
 
 from __future__ import annotations

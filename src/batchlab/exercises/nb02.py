@@ -3,7 +3,7 @@
 >>> q1.check((7, 6))
 Correct!
 >>> q2.check(default_collate)
-Not quite. labels must be a Python list, got tuple. Hint: q2.hint()
+Not quite. labels must be a Python list, got tuple. Hint: ex.q2.hint()
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 >>> q2.check(3000)
 Correct!
 >>> q4.check("a")
-Not quite. Without replacement every sample can be drawn only once. Hint: q4.hint()
+Not quite. Without replacement every sample can be drawn only once. Hint: ex.q4.hint()
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 >>> q1.check([3, 7, 11, 1])
 Correct!
 >>> q2.check((32, 40))  # doctest: +ELLIPSIS
-Not quite. the effective batch is not right: ... Hint: q2.hint()
+Not quite. the effective batch is not right: ... Hint: ex.q2.hint()
 """
 
 from __future__ import annotations
