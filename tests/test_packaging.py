@@ -1,70 +1,102 @@
-"""requirements.txt, environment.yml and pyproject.toml name the same packages."""
+"""requirements.txt, environment.yml, pyproject.toml and constraints.txt agree.
 
+The lower bounds are the oldest versions allowed, so each must be a version the tests ran
+with: the one constraints.txt pins (and CI installs), which the notebooks record.
+"""
+
+import json
 import re
+import tomllib
 from pathlib import Path
-
-import pytest
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"pytorch": "torch"}
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def name(requirement: str) -> str:
     return re.split(r"[<>=!~\[; ]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def pip_names():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    names = {name(r) for r in project["dependencies"]}
+def lower_bound(requirement: str) -> str | None:
+    found = re.search(r">=\s*([0-9][^,;\s]*)", requirement)
+    return found.group(1) if found else None
+
+
+def pip_requirements() -> dict[str, str]:
+    """``{name: requirement}`` for everything `pip install -r requirements.txt` asks for."""
+    reqs = {name(r): r for r in PROJECT["dependencies"]}
     text = (ROOT / "requirements.txt").read_text()
-    lines = [ln.split("#")[0].strip() for ln in text.splitlines()]
-    for line in filter(None, lines):
+    for line in filter(None, (ln.split("#")[0].strip() for ln in text.splitlines())):
         if line.startswith("-e"):
             extras = re.search(r"\[(.*)\]", line)
             assert extras, "requirements.txt must install the package with its [test] extra"
             for extra in extras.group(1).split(","):
-                names |= {name(r) for r in project["optional-dependencies"][extra.strip()]}
+                reqs |= {name(r): r for r in PROJECT["optional-dependencies"][extra.strip()]}
         else:
-            names.add(name(line))
-    return names
+            reqs[name(line)] = line
+    return reqs
 
 
-def conda_names():
-    text = (ROOT / "environment.yml").read_text().split("\ndependencies:\n", 1)[1]
-    deps = re.findall(r"^  - ([A-Za-z0-9_.-]+)", text, re.M)
-    return {CONDA_TO_PIP.get(d.lower(), d.lower()) for d in deps} - {"python", "pip"}
+def conda_requirements() -> dict[str, str]:
+    text = (ROOT / "environment.yml").read_text()
+    deps = re.findall(r"^ {2}- ([A-Za-z0-9_.-]+.*)$", text.split("\ndependencies:\n", 1)[1], re.M)
+    deps += re.findall(r"^ {6}- ([A-Za-z][A-Za-z0-9_.-]*[<>=].*)$", text, re.M)  # pip: section
+    reqs = {CONDA_TO_PIP.get(name(d), name(d)): d for d in deps}
+    return {k: v for k, v in reqs.items() if k not in {"python", "pip", "pip:"}}
+
+
+def constraints() -> dict[str, str]:
+    text = (ROOT / "constraints.txt").read_text()
+    pins = [ln.split("#")[0].strip() for ln in text.splitlines()]
+    return {name(p): p.split("==", 1)[1] for p in pins if p}
 
 
 def test_environment_and_requirements_name_the_same_packages():
-    assert pip_names() == conda_names()
+    assert set(pip_requirements()) == set(conda_requirements())
 
 
-def test_requirements_use_lower_bounds_only():
-    for path in ("requirements.txt", "environment.yml"):
-        assert "==" not in (ROOT / path).read_text(), f"{path} pins an exact version"
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = project["dependencies"] + sum(project["optional-dependencies"].values(), [])
-    assert all(">=" in r and "==" not in r for r in reqs)
+def test_environment_yml_uses_conda_forge_only():
+    text = (ROOT / "environment.yml").read_text()
+    channels = re.findall(r"^ {2}- (\S+)$", text.split("channels:\n", 1)[1].split("\n\n")[0]
+                          .split("dependencies:")[0], re.M)
+    assert channels == ["conda-forge"]
+
+
+def test_every_lower_bound_is_the_tested_version():
+    pins = constraints()
+    for source, reqs in (("pip", pip_requirements()), ("conda", conda_requirements())):
+        assert set(reqs) == set(pins), f"{source} and constraints.txt name other packages"
+        for pkg, req in reqs.items():
+            assert "==" not in req, f"{source}: {req} pins an exact version"
+            assert lower_bound(req) == pins[pkg], f"{source}: {req}, but the tests ran {pins[pkg]}"
+
+
+def test_constraints_are_the_versions_the_notebooks_record():
+    pins = constraints()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        versions = json.loads(path.read_text())["metadata"].get("batchlab", {}).get("versions")
+        assert versions, f"{path.name} records no versions: run python -m batchlab.refresh"
+        for pkg, version in versions.items():
+            if pkg == "python":
+                assert PROJECT["requires-python"] == f">={version}", path.name
+            else:
+                assert pins[pkg] == version, f"{path.name}: {pkg} {version}, pinned {pins[pkg]}"
 
 
 def test_runtime_dependencies_are_the_documented_ones():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert {name(r) for r in project["dependencies"]} == {
-        "torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn"}
+    assert {name(r) for r in PROJECT["dependencies"]} == {
+        "torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "tqdm", "scikit-learn",
+        "packaging"}
     assert {"pytest", "nbval", "pytest-xdist", "hypothesis"} <= {
-        name(r) for r in project["optional-dependencies"]["test"]}
-    assert project["requires-python"] == ">=3.10"
+        name(r) for r in PROJECT["optional-dependencies"]["test"]}
 
 
-def test_ci_runs_the_readme_test_command():
+def test_ci_runs_the_readme_commands():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "pip install -r requirements.txt && jupyter lab notebooks/" in readme
     assert re.search(r"^pytest$", readme, re.M)
-    assert re.search(r"^python3 -m pip install -q -r requirements.txt$", ci, re.M)
+    assert re.search(r"^python3 -m pip install -q -r requirements.txt -c constraints.txt$", ci,
+                     re.M)
     assert re.search(r"^python3 -m pytest$", ci, re.M)

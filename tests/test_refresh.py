@@ -4,6 +4,7 @@ import nbformat
 import pytest
 
 from batchlab.refresh import main, refresh_notebook
+from batchlab.versions import installed
 
 
 def test_refresh_executes_in_place_and_strips_widget_state(tmp_path, capsys):
@@ -19,6 +20,7 @@ def test_refresh_executes_in_place_and_strips_widget_state(tmp_path, capsys):
     assert [c["execution_count"] for c in stored["cells"]] == [1, 2, 3]
     assert stored["cells"][0]["outputs"][0]["data"]["text/plain"] == ["42"]
     assert "widgets" not in stored["metadata"]
+    assert stored["metadata"]["batchlab"]["versions"] == installed()
     assert stored["cells"][2]["outputs"][0]["text"] == [f"cpu {tmp_path}\n"]
 
 

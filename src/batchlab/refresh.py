@@ -9,8 +9,10 @@ Each notebook runs top to bottom in a fresh kernel (nbclient), in its own folder
 on the CPU (``BATCHLAB_DEVICE=cpu`` unless you set it), with ``PYTHONHASHSEED=0`` and
 ``OMP_NUM_THREADS=1``,
 so the stored outputs are the ones the strict CPU nbval run compares against.
-Saved widget state and per-cell timing metadata are not stored. The kernel time
-of each notebook is printed.
+Saved widget state and per-cell timing metadata are not stored. The versions of Python,
+torch, torchvision, NumPy, matplotlib and scikit-learn are written into the notebook's
+metadata (``metadata["batchlab"]["versions"]``): the test set-up compares outputs strictly
+only when the same versions are installed. The kernel time of each notebook is printed.
 
 >>> callable(refresh_notebook)
 True
@@ -23,6 +25,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+from batchlab.versions import installed
 
 # One intra-op thread: small tensors gain nothing from more on a 2-core machine, timing cells
 # stop fighting DataLoader workers for cores, and every run gets the same reduction order.
@@ -54,6 +58,7 @@ def refresh_notebook(path, *, timeout: int = 120, kernel_name: str = "python3",
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
     nb.metadata.get("language_info", {}).pop("version", None)
+    nb.metadata["batchlab"] = {"versions": installed()}
     if write:
         nbformat.write(nb, path)
     return elapsed
