@@ -96,6 +96,34 @@ def test_loaders_under_spawn_can_import_the_datasets():
     assert [b.tolist() for b in loader] == [[1, 2, 3], [4, 5, 6]]
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_worker_copy_probe_tells_inherited_from_pickled(method):
+    """Under fork the workers inherit the dataset; under spawn and forkserver it is pickled."""
+    import multiprocessing
+
+    from batchlab.datasets import WorkerCopyProbe
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    loader = DataLoader(WorkerCopyProbe(4), batch_size=2, num_workers=2,
+                        multiprocessing_context=method)
+    assert [x for b in loader for x in b.tolist()] == [method != "fork"] * 4
+
+
+def test_worker_copy_probe_in_the_main_process():
+    import pickle
+
+    from batchlab.datasets import WorkerCopyProbe
+
+    probe = WorkerCopyProbe(3)
+    assert [probe[i] for i in range(3)] == [False] * 3 and len(probe) == 3
+    assert pickle.loads(pickle.dumps(probe))[2] is True
+    with pytest.raises(IndexError):
+        probe[3]
+    with pytest.raises(ValueError, match="n"):
+        WorkerCopyProbe(0)
+
+
 @pytest.mark.parametrize("make, exc, word", [
     (lambda: NumbersDataset(0), ValueError, "n"),
     (lambda: NumbersDataset(2.5), TypeError, "n"),

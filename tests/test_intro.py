@@ -7,6 +7,7 @@ from torch.utils.data import DataLoader
 
 from batchlab import NumbersDataset
 from batchlab.intro import (
+    DATA_PATH_ARROWS,
     DATA_PATH_STEPS,
     PlainText,
     batches_explorer,
@@ -20,7 +21,7 @@ def last_line(text):
     return text.splitlines()[-1]
 
 
-def test_the_seed_004_example_with_and_without_drop_last():
+def test_the_mini_batch_post_example_with_and_without_drop_last():
     keep = batches_per_epoch_text(10, 3, drop_last=False)
     drop = batches_per_epoch_text(10, 3, drop_last=True)
     assert "  batch 4: [10]  (smaller than batch_size: 1 number)" in keep.splitlines()
@@ -116,6 +117,10 @@ def test_data_path_figure():
     assert fig.number not in plt.get_fignums()  # closed: shown once in a notebook
     texts = [t.get_text() for t in fig.axes[0].texts]
     labels = [label for label, _ in DATA_PATH_STEPS]
-    assert labels == ["Dataset", "sampler", "DataLoader", "mini-batch", "model", "loss", "update"]
+    # the order data flows: indices first, then one sample per index, then the batch
+    assert labels == ["sampler", "Dataset", "collate_fn", "mini-batch", "model", "loss", "update"]
     assert [t for t in texts if t in labels] == labels  # drawn in reading order
+    assert "DataLoader: once per mini-batch" in " ".join(texts)  # the frame's label
+    arrows = [t for t in texts if t in DATA_PATH_ARROWS]
+    assert arrows == list(DATA_PATH_ARROWS) and arrows[0].startswith("indices")
     assert any("loss.backward()" in t and "optimizer.step()" in t for t in texts)

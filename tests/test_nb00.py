@@ -40,7 +40,38 @@ def test_generator_question_explains_each_wrong_answer():
     assert "Give a function" in nb00.q4.verdict([1, 2, 3])[1]
 
 
-def test_batch_count_question_spots_a_swap():
-    assert "swapped" in nb00.q3.verdict((3, 4))[1]
-    assert "swapped" in nb00.q3.verdict([3, 4])[1]
-    assert nb00.q3.is_correct([4, 3])
+def test_data_path_question_explains_the_dataset_first_order():
+    ok, message = nb00.q3.verdict(("dataset[i]", "sampler", "collate_fn", "model", "loss"))
+    assert ok is False and "needs an index" in message
+    assert nb00.q3.is_correct(("Sampler", "Dataset", "collate_fn", "model", "loss"))
+    assert "exactly once" in nb00.q3.verdict(["sampler", "sampler", "collate_fn", "model",
+                                              "loss"])[1]
+
+
+def test_warm_up_accepts_every_form_of_ten():
+    import numpy as np
+
+    for answer in (10, 10.0, np.int64(10), torch.tensor(10)):
+        assert nb00.q1.is_correct(answer), answer
+    assert "last index" in nb00.q1.verdict(np.int64(9))[1]
+
+
+def test_unwritten_function_is_told_to_write_its_body():
+    def shuffled_numbers(n, seed):
+        ...
+
+    ok, message = nb00.q4.verdict(shuffled_numbers)
+    assert ok is False and "returned None" in message
+
+
+def test_notebook_minimum_torch_matches_pyproject():
+    """Notebook 00's version check uses the lower bound that pyproject.toml declares."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bound = re.search(r'"torch>=([\d.]+)"', (root / "pyproject.toml").read_text()).group(1)
+    cells = json.loads((root / "notebooks" / "00_start_here.ipynb").read_text())["cells"]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert f'MIN_TORCH = Version("{bound}")' in code

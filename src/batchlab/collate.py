@@ -51,7 +51,7 @@ def pad_collate(batch, padding_value: float = 0):
 
 
 def detection_collate(batch):
-    """Stack the images; keep each image's boxes as its own tensor (seed 003's collate).
+    """Stack the images; keep each image's boxes as its own tensor (the DataLoader post's collate).
 
     ``batch`` is a list of ``(image: Tensor[C, H, W], boxes)`` pairs where ``boxes`` has
     a different number of rows per image, so it cannot be stacked.

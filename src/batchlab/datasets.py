@@ -33,7 +33,9 @@ def _check_index(idx, length: int) -> int:
 
 
 class NumbersDataset(Dataset):
-    """The numbers ``start, start+1, …, start+n-1`` as plain Python ints (seed 004's data).
+    """The numbers ``start, start+1, …, start+n-1`` as plain Python ints.
+
+    With ``NumbersDataset(10)`` it is the data of the mini-batch post (``docs/sources.md``).
 
     >>> ds = NumbersDataset(5, start=1)
     >>> [ds[i] for i in range(len(ds))]
@@ -54,7 +56,7 @@ class NumbersDataset(Dataset):
 class LinearRegressionDataset(Dataset):
     """Pairs ``(x, y)`` with ``y = slope * x + bias + noise``; each a float tensor of shape ``[1]``.
 
-    With the defaults it is seed 004's problem: the label is twice the input.
+    With the defaults it is the mini-batch post's problem: the label is twice the input.
 
     >>> ds = LinearRegressionDataset(4, seed=0)
     >>> x, y = ds[0]
@@ -161,7 +163,7 @@ class SequenceDataset(Dataset):
 
 
 class DetectionDataset(Dataset):
-    """Images with a variable number of boxes, as in object detection (seed 003).
+    """Images with a variable number of boxes, as in object detection (the DataLoader post).
 
     A sample is ``(image: float32[3, H, W], boxes: float32[k, 5])`` where each box row
     is ``(x_min, y_min, x_max, y_max, class_id)`` in pixels, ``k`` varying from image to
@@ -204,6 +206,36 @@ class DetectionDataset(Dataset):
     def __getitem__(self, idx: int):
         i = _check_index(idx, self.n)
         return self.images[i], self.boxes[i]
+
+
+class WorkerCopyProbe(Dataset):
+    """``n`` samples, each saying whether the dataset object that served it came out of pickle.
+
+    A DataLoader worker gets its own copy of the dataset. Under the ``fork`` start method it
+    inherits one (nothing is pickled); under ``spawn`` and ``forkserver`` the dataset is
+    pickled in the main process and rebuilt in the worker, and pickle calls
+    ``__setstate__`` on the rebuilt object.
+
+    >>> import pickle
+    >>> probe = WorkerCopyProbe(2)
+    >>> probe[0], pickle.loads(pickle.dumps(probe))[0]
+    (False, True)
+    """
+
+    def __init__(self, n: int = 4):
+        self.n = check_positive_int(n, "n")
+        self.unpickled = False               # this object was built by __init__
+
+    def __setstate__(self, state):           # pickle calls this when it rebuilds the object
+        self.__dict__.update(state)
+        self.unpickled = True
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int) -> bool:
+        _check_index(idx, self.n)
+        return self.unpickled
 
 
 def write_image_folder(root, *, classes=("cat", "dog"), per_class: int = 8, size: int = 32,

@@ -2,8 +2,9 @@
 
 ``batches_per_epoch_text`` lists the batches one epoch of a real ``DataLoader`` over
 ``NumbersDataset(n)`` yields, so what it says is true by construction.
-``data_path_figure`` draws the road a sample travels: Dataset → sampler → DataLoader
-(collate) → mini-batch → model → loss → zero_grad/backward/step.
+``data_path_figure`` draws the road a sample travels: the sampler yields indices,
+``dataset[i]`` gives one sample per index, ``collate_fn`` merges them into a mini-batch
+(these three run inside the ``DataLoader``), then model → loss → zero_grad/backward/step.
 
 >>> print(batches_per_epoch_text(5, 2, drop_last=True))
 N = 5 numbers, batch_size = 2, drop_last = True
@@ -22,16 +23,20 @@ from torch.utils.data import DataLoader
 from ._checks import check_bool, check_positive_int
 from .datasets import NumbersDataset
 
-#: The boxes of :func:`data_path_figure`, in order: (label, what happens there).
+#: The boxes of :func:`data_path_figure`, in the order data flows: (label, what happens there).
+#: The first three run inside the ``DataLoader``, once per mini-batch.
 DATA_PATH_STEPS = (
-    ("Dataset", "dataset[i] gives\none sample"),
-    ("sampler", "decides the order\nof the indices"),
-    ("DataLoader", "fetches a batch of\nsamples, collate_fn\nstacks them"),
+    ("sampler", "yields the indices\nof the next batch"),
+    ("Dataset", "dataset[i] gives\none sample per index"),
+    ("collate_fn", "list of samples\n-> one batch"),
     ("mini-batch", "X, y: tensors with\na batch dimension"),
     ("model", "out = model(X)"),
     ("loss", "loss = loss_fn(out, y)"),
     ("update", "optimizer.zero_grad()\nloss.backward()\noptimizer.step()"),
 )
+
+#: What travels along each arrow of the top row (sampler -> Dataset -> collate_fn -> mini-batch).
+DATA_PATH_ARROWS = ("indices i", "samples", "batch")
 
 _MAX_LISTED = 12  # list at most this many batches; summarise the rest
 
@@ -128,51 +133,66 @@ def batches_explorer(n: int = 10):
 def data_path_figure():
     """Draw the data path as boxes and arrows; return the closed ``Figure``.
 
-    The top row is the data side (Dataset → sampler → DataLoader → mini-batch), the
-    bottom row the training side (model → loss → update), run once per mini-batch.
+    The top row is the data side, in the order data flows: the sampler yields indices,
+    ``dataset[i]`` turns each index into one sample, ``collate_fn`` merges the samples
+    into a mini-batch. A dashed frame marks the part the ``DataLoader`` runs. The bottom
+    row is the training side (model → loss → update), run once per mini-batch.
 
     >>> fig = data_path_figure()
-    >>> labels = {t.get_text() for t in fig.axes[0].texts}
-    >>> all(label in labels for label, _ in DATA_PATH_STEPS)
+    >>> texts = [t.get_text() for t in fig.axes[0].texts]
+    >>> all(label in texts for label, _ in DATA_PATH_STEPS)
+    True
+    >>> [texts.index(label) for label in ("sampler", "Dataset", "collate_fn")] == [0, 2, 4]
     True
     """
     from .plots import new_figure
 
-    fig = new_figure(width=8.0, height=3.4)
+    fig = new_figure(width=8.8, height=3.7)
     ax = fig.axes[0]
-    ax.set_xlim(0, 8)
-    ax.set_ylim(0, 3.4)
+    ax.set_xlim(0, 8.8)
+    ax.set_ylim(0, 3.7)
     ax.axis("off")
-    # top row left to right, then down, bottom row right to left: a reading path
-    top = [(1.0, 2.55), (3.0, 2.55), (5.0, 2.55), (7.0, 2.55)]
-    bottom = [(7.0, 0.75), (5.0, 0.75), (2.75, 0.75)]
+    # top row left to right (the DataLoader's work), down, bottom row right to left
+    top_y, bottom_y, width, height = 2.45, 0.7, 1.6, 1.1
+    centres = [(1.0, top_y), (3.25, top_y), (5.5, top_y), (7.75, top_y),
+               (7.75, bottom_y), (5.5, bottom_y), (3.0, bottom_y)]
     colours = ["#dbe9f6"] * 4 + ["#fde3c8"] * 3
-    width, height = 1.8, 1.2
-    centres = top + bottom
     for (label, detail), (x, y), colour in zip(DATA_PATH_STEPS, centres, colours, strict=True):
-        w = 2.3 if label == "update" else width
+        w = 2.1 if label == "update" else width
         ax.add_patch(_box(x - w / 2, y - height / 2, w, height, colour))
-        ax.text(x, y + 0.33, label, ha="center", va="center", fontsize=10, fontweight="bold")
+        ax.text(x, y + 0.3, label, ha="center", va="center", fontsize=10, fontweight="bold")
         ax.text(x, y - 0.15, detail, ha="center", va="center", fontsize=7, linespacing=1.1)
-    arrows = [((1.9, 2.55), (2.1, 2.55)), ((3.9, 2.55), (4.1, 2.55)),
-              ((5.9, 2.55), (6.1, 2.55)), ((7.0, 1.95), (7.0, 1.35)),
-              ((6.1, 0.75), (5.9, 0.75)), ((4.1, 0.75), (3.9, 0.75))]
-    for start, end in arrows:
-        ax.annotate("", xy=end, xytext=start,
-                    arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2})
-    ax.annotate("", xy=(4.6, 1.95), xytext=(3.0, 1.35),
-                arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 1.0, "ls": "--"})
-    ax.text(3.65, 1.76, "next mini-batch", fontsize=7, color="#555555", rotation=20,
-            ha="center", va="center")
-    ax.text(0.1, 1.65, "one pass over\nthe whole loader\n= one epoch", fontsize=7,
-            style="italic", va="center")
-    ax.set_title("How a sample reaches the model", fontsize=10)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9)
+    # the DataLoader: a dashed frame around sampler, Dataset and collate_fn
+    ax.add_patch(_box(0.1, top_y - height / 2 - 0.12, 6.3, height + 0.5, "none", dashed=True))
+    ax.text(0.22, top_y + height / 2 + 0.2, "DataLoader: once per mini-batch", fontsize=8,
+            style="italic", va="center", color="#333333")
+    half = width / 2
+    for (x0, _), (x1, _), what in zip(centres[:3], centres[1:4], DATA_PATH_ARROWS, strict=True):
+        _arrow(ax, (x0 + half + 0.03, top_y), (x1 - half - 0.03, top_y))
+        ax.text((x0 + x1) / 2, top_y + 0.14, what, ha="center", va="bottom", fontsize=7)
+    _arrow(ax, (7.75, top_y - height / 2 - 0.03), (7.75, bottom_y + height / 2 + 0.03))
+    _arrow(ax, (7.75 - half - 0.03, bottom_y), (5.5 + half + 0.03, bottom_y))
+    _arrow(ax, (5.5 - half - 0.03, bottom_y), (3.0 + 1.05 + 0.03, bottom_y))
+    # after the update, the loader asks the sampler for the next batch of indices
+    ax.annotate("", xy=(1.0, top_y - height / 2 - 0.15), xytext=(1.95, bottom_y),
+                arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 1.0, "ls": "--",
+                            "connectionstyle": "angle,angleA=180,angleB=90"})
+    ax.text(1.05, 1.0, "next\nmini-batch", fontsize=7, color="#555555", ha="left",
+            va="center")
+    ax.set_title("How a sample reaches the model: one pass over the loader = one epoch",
+                 fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.91)
     return fig
 
 
-def _box(x, y, w, h, colour):
+def _arrow(ax, start, end):
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2})
+
+
+def _box(x, y, w, h, colour, *, dashed: bool = False):
     from matplotlib.patches import FancyBboxPatch
 
     return FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.12",
-                          facecolor=colour, edgecolor="#555555", linewidth=1.0)
+                          facecolor=colour, edgecolor="#555555", linewidth=1.0,
+                          linestyle="--" if dashed else "-")

@@ -14,12 +14,13 @@ from torch.utils.data import DataLoader
 
 from ..datasets import NumbersDataset
 from ..device import ENV_VAR, get_device
-from ._question import Question, questions
+from ._question import Question, as_int, questions
 
 
 def _judge_last_number(answer):
-    if isinstance(answer, bool) or not isinstance(answer, int):
+    if isinstance(answer, (str, bool)):
         return "Give a whole number, e.g. answer = 3."
+    answer = as_int(answer)  # 10, 10.0, np.int64(10) and torch.tensor(10) are the same answer
     if answer == NumbersDataset(10)[9] - 1:
         return "That is the last index; the dataset holds the numbers 1..10."
     return answer == NumbersDataset(10)[9]
@@ -62,27 +63,42 @@ q2 = Question(
 )
 
 
-def _judge_batch_counts(answer):
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return "Give two numbers: answer = (without_drop_last, with_drop_last)."
-    if any(isinstance(a, bool) or not isinstance(a, int) for a in answer):
-        return "Batch counts are whole numbers."
-    data = NumbersDataset(10)
-    expected = tuple(len(DataLoader(data, batch_size=3, drop_last=d)) for d in (False, True))
-    if tuple(answer) == expected[::-1]:
-        return "You swapped them: drop_last=True is the one that loses a batch."
-    return tuple(answer) == expected
+_PATH = ("sampler", "dataset[i]", "collate_fn", "model", "loss")
+_ALIASES = {"dataset": "dataset[i]", "collate": "collate_fn", "collate_fn()": "collate_fn"}
+
+
+def _stop(name):
+    if not isinstance(name, str):
+        raise ValueError(f"expected the names of the stops as strings, got {name!r:.40}")
+    key = name.strip().strip("`").lower()
+    return _ALIASES.get(key, key)
+
+
+def _judge_data_path(answer):
+    if isinstance(answer, str) or not isinstance(answer, (list, tuple)):
+        return "Give the five names as a list: answer = ['...', '...', ...]."
+    stops = [_stop(name) for name in answer]
+    if sorted(stops) != sorted(_PATH):
+        return f"Use each of these five exactly once: {list(_PATH)}."
+    if stops.index("dataset[i]") < stops.index("sampler"):
+        return "dataset[i] needs an index: where do the indices come from?"
+    if stops.index("collate_fn") < stops.index("dataset[i]"):
+        return "collate_fn merges samples: it cannot run before there are samples."
+    return tuple(stops) == _PATH
 
 
 q3 = Question(
-    "How many batches does one epoch of `DataLoader(NumbersDataset(10), batch_size=3, "
-    "drop_last=...)` have? Answer `(with drop_last=False, with drop_last=True)`.",
-    _judge_batch_counts,
-    hint="10 numbers in batches of 3: three full batches and one number left over. "
-         "What does drop_last do with that leftover batch?",
-    solution="answer = (4, 3)  # ceil(10 / 3) and 10 // 3; the batch [10] is dropped",
-    reference=(4, 3),
-    wrong=[(3, 4), (3, 3), (4, 4), (3.33, 3)],
+    "Put these stops in the order one mini-batch travels through them: 'collate_fn', "
+    "'dataset[i]', 'loss', 'model', 'sampler'. Answer with a list of the five names.",
+    _judge_data_path,
+    hint="Ask, for each stop, what it needs as input and who produces that.",
+    solution="answer = ['sampler', 'dataset[i]', 'collate_fn', 'model', 'loss']\n"
+             "# indices -> one sample per index -> a batch -> predictions -> a number to minimise",
+    reference=["sampler", "dataset[i]", "collate_fn", "model", "loss"],
+    wrong=[["dataset[i]", "sampler", "collate_fn", "model", "loss"],
+           ["sampler", "collate_fn", "dataset[i]", "model", "loss"],
+           ["sampler", "dataset[i]", "collate_fn", "loss", "model"],
+           ["sampler", "dataset[i]", "model", "loss"], "sampler"],
 )
 
 
@@ -93,17 +109,21 @@ def _judge_shuffled_numbers(answer):
     try:
         torch.manual_seed(12345)  # the judge's own draws are repeatable too
         before = torch.get_rng_state()
-        first = list(answer(10, 0))
+        first = answer(10, 0)
+        if first is None or first is ...:
+            return ("shuffled_numbers(10, 0) returned None: write the function's body in place "
+                    "of `...` (it must return a list).")
+        first = [as_int(x) for x in first]
         if not torch.equal(before, torch.get_rng_state()):
             return ("Your function changed torch's global random state (it reseeded it or drew "
                     "from it). Give the DataLoader its own generator instead.")
         if sorted(first) != list(range(1, 11)):
             return f"shuffled_numbers(10, 0) must return the numbers 1..10 once each, got {first}"
         torch.rand(7)  # other code drawing random numbers in between
-        again = list(answer(10, 0))
+        again = [as_int(x) for x in answer(10, 0)]
         if again != first:
             return "The same seed gave two different orders."
-        if list(answer(10, 1)) == first:
+        if [as_int(x) for x in answer(10, 1)] == first:
             return "Seeds 0 and 1 gave the same order: is the loader shuffled with your seed?"
         return True
     finally:
@@ -138,8 +158,8 @@ q4 = Question(
     "give the same order even if other code draws random numbers in between, and the function "
     "must not reseed or use torch's global random state.",
     _judge_shuffled_numbers,
-    hint="Build g = torch.Generator().manual_seed(seed) and pass generator=g to the "
-         "DataLoader; flatten with [x for batch in loader for x in batch.tolist()].",
+    hint="A DataLoader can shuffle with a random number generator of its own instead of "
+         "torch's global one: look at its generator= argument (section 5).",
     solution=(
         "def shuffled_numbers(n, seed):\n"
         "    g = torch.Generator().manual_seed(seed)\n"

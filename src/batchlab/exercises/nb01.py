@@ -1,6 +1,6 @@
 """Exercises for notebook 01 (datasets).
 
->>> q2.check((12, 101))
+>>> q3.check((17, 4, 2))
 Correct!
 >>> q3.check([16, 5, 2])
 Not quite. The sizes add up, but not these. Hint: ex.q3.hint()
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 
+import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ._question import Question, as_int, questions
+from ._question import Question, as_int, as_int_list, questions
 
 # ----- q1: write a map-style Dataset ------------------------------------------------------------
 
@@ -52,6 +53,10 @@ def _judge_squares(cls):
     if not isinstance(cls, type):
         return (f"Pass the class itself (answer = SquaresDataset), not "
                 f"{'an instance' if hasattr(cls, '__getitem__') else type(cls).__name__}.")
+    probe = cls(5)
+    if probe.__len__() is None or probe.__getitem__(0) is None:
+        return ("__len__ or __getitem__ still returns None: write the methods' bodies in place "
+                "of `...`.")
     for n in (5, 1, 8):
         ds = cls(n)
         if len(ds) != n:
@@ -74,8 +79,8 @@ q1 = Question(
     "Write a map-style dataset class SquaresDataset(n) with len(ds) == n and "
     "ds[i] == (i, i * i) for 0 <= i < n. Answer with the class itself: answer = SquaresDataset.",
     _judge_squares,
-    hint="Store n in __init__; __len__ returns it; __getitem__(self, idx) returns ONE pair "
-         "(idx, idx * idx) — not a list of pairs. The DataLoader does the batching.",
+    hint="What does the dataset need to remember from __init__ to answer __len__? And "
+         "__getitem__ answers for ONE index: the DataLoader does the batching.",
     solution="class SquaresDataset(Dataset):\n"
              "    def __init__(self, n):\n"
              "        self.n = n\n"
@@ -89,28 +94,73 @@ q1 = Question(
 )
 
 
-# ----- q2: ConcatDataset length and index mapping -------------------------------------------------
+# ----- q2: write a target_transform -------------------------------------------------------------
 
-def _judge_concat(answer):
-    if not isinstance(answer, tuple) or len(answer) != 2:
-        return "Answer with a pair: (len(c), c[8])."
-    length, value = (as_int(v) for v in answer)
-    if length != 12:
-        return "The length is not right: lengths add up."
-    if value != 101:
-        return "The length is right, but c[8] is not."
+class _LabelDataset(Dataset):
+    """Samples ``(x, label)`` whose label goes through ``target_transform``, as in torchvision."""
+
+    def __init__(self, labels, target_transform):
+        self.labels, self.target_transform = labels, target_transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, idx):
+        return torch.zeros(2), self.target_transform(self.labels[idx])
+
+
+def _judge_one_hot(fn):
+    if not callable(fn):
+        return "Give the function itself: answer = one_hot (no parentheses)."
+    for label in (0, 1, 2, torch.tensor(2), torch.tensor(0)):
+        out = fn(label)
+        if out is None or out is ...:
+            return "one_hot returned None: write its body in place of `...`."
+        if not isinstance(out, torch.Tensor):
+            return f"one_hot must return a tensor, got {type(out).__name__}."
+        if out.dtype != torch.float32:
+            return (f"one_hot({label!r}) has dtype {out.dtype}; losses that take one-hot or "
+                    "probability targets want float32.")
+        if tuple(out.shape) != (3,):
+            return f"one_hot({label!r}) should have shape (3,), got {tuple(out.shape)}."
+        want = torch.eye(3)[int(label)]
+        if not torch.equal(out, want):
+            return f"one_hot({label!r}) should be {want.tolist()}, got {out.tolist()}."
+    _, targets = next(iter(DataLoader(_LabelDataset([2, 0, 1, 1], fn), batch_size=4)))
+    if tuple(targets.shape) != (4, 3):
+        return f"A DataLoader should batch the targets to shape (4, 3), got {tuple(targets.shape)}."
     return True
 
 
+def _one_hot_reference(label):
+    return torch.nn.functional.one_hot(torch.as_tensor(label), num_classes=3).float()
+
+
+def _one_hot_int64(label):
+    return torch.nn.functional.one_hot(torch.as_tensor(label), num_classes=3)
+
+
+def _one_hot_with_batch_dim(label):
+    return _one_hot_reference(label).unsqueeze(0)
+
+
+def _label_unchanged(label):
+    return torch.as_tensor(label, dtype=torch.float32)
+
+
 q2 = Question(
-    "c = ConcatDataset([NumbersDataset(7), NumbersDataset(5, start=100)]). "
-    "The first dataset holds 1..7, the second 100..104. What are len(c) and c[8]? "
-    "Answer with a pair: answer = (len_c, c8).",
-    _judge_concat,
-    hint="Indices 0..6 go to the first dataset; index 7 is the second dataset's index 0.",
-    solution="answer = (12, 101)  # 7 + 5 samples; c[8] is the second dataset's [8 - 7] = [1]",
-    reference=(12, 101),
-    wrong=[(12, 8), (12, 9), (12, 100), (7, 101), (35, 101)],
+    "Write one_hot(label): a target_transform that turns a class index 0, 1 or 2 (a Python int, "
+    "as ImageFolder gives it, or a 0-d int64 tensor) into a float32 one-hot tensor of shape (3,), "
+    "e.g. one_hot(1) -> tensor([0., 1., 0.]).",
+    _judge_one_hot,
+    hint="Start from a tensor of zeros, or look at torch.nn.functional.one_hot; check the dtype "
+         "of what you return.",
+    solution="def one_hot(label):\n"
+             "    label = torch.as_tensor(label)\n"
+             "    return torch.nn.functional.one_hot(label, num_classes=3).float()\n\n"
+             "answer = one_hot",
+    reference=_one_hot_reference,
+    wrong=[_one_hot_int64, _one_hot_with_batch_dim, _label_unchanged, 3],
 )
 
 
@@ -126,9 +176,9 @@ def _split_sizes(n: int, fractions) -> list[int]:
 
 
 def _judge_split(answer):
-    if not isinstance(answer, (list, tuple)) or len(answer) != 3:
+    sizes = as_int_list(answer)  # a list, a tuple, an array or a tensor of three whole numbers
+    if len(sizes) != 3:
         return "Answer with three sizes, e.g. [a, b, c]."
-    sizes = [as_int(v) for v in answer]
     if sum(sizes) != 23:
         return f"The sizes add up to {sum(sizes)}, but random_split always uses all 23 samples."
     return sizes == _split_sizes(23, [0.7, 0.2, 0.1]) or "The sizes add up, but not these."
@@ -138,8 +188,8 @@ q3 = Question(
     "train, val, test = random_split(range(23), [0.7, 0.2, 0.1], generator=g). "
     "What are [len(train), len(val), len(test)]?",
     _judge_split,
-    hint="random_split takes floor(23 * fraction) for each split, then gives the samples "
-         "left over one at a time to the splits in order, starting with the first.",
+    hint="Section 6 shows how random_split turns fractions into whole lengths: start from "
+         "23 * 0.7, 23 * 0.2 and 23 * 0.1, and remember that every sample is used.",
     solution="answer = [17, 4, 2]  # floors 16, 4, 2 (sum 22); the 1 left over goes to the first",
     reference=[17, 4, 2],
     wrong=[[16, 5, 2], [16, 4, 2], [16, 4, 3], [16, 5, 3]],
@@ -159,7 +209,8 @@ q4 = Question(
     "An IterableDataset yields the 10 numbers 0..9 and does not look at get_worker_info(). "
     "How many numbers does one pass over DataLoader(stream, batch_size=2, num_workers=3) give?",
     _judge_stream,
-    hint="Every worker process gets its own copy of the dataset and iterates over all of it.",
+    hint="How many copies of the dataset run __iter__, and what does each copy yield when it "
+         "never asks which worker it is?",
     solution="answer = 30  # each of the 3 workers yields all 10 numbers: every number 3 times",
     reference=30,
     wrong=[10, 5, 15],
