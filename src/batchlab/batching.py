@@ -189,7 +189,7 @@ class WhereLoadedDataset(Dataset):
     ``worker_id`` is ``torch.utils.data.get_worker_info().id`` inside a DataLoader worker
     and ``-1`` in the main process; ``pid`` is ``os.getpid()`` of the process that ran
     ``__getitem__``. It lives in a module (not a notebook) so workers can import it under
-    the ``spawn`` start method.
+    the ``spawn`` and ``forkserver`` start methods.
 
     >>> ds = WhereLoadedDataset(3)
     >>> ds[0]["worker_id"], ds[0]["pid"] == os.getpid()
