@@ -121,3 +121,32 @@ def test_run_summary():
     assert run_summary(slow, floor=1e6) == "3 updates, final loss < 1e+06"
     with pytest.raises(ValueError, match="run must be a dict returned by sgd_run"):
         run_summary({"losses": []})
+
+
+def test_sgd_run_counts_samples_times_steps_and_stops_at_max_updates():
+    ds = LinearRegressionDataset(10, seed=0)
+    run = sgd_run(ds, batch_size=4, lr=0.1, epochs=2, init=(0.0, 0.0))
+    assert run["samples"].tolist() == [0, 4, 8, 10, 14, 18, 20]  # the short batch counts 2
+    assert run["seconds"][0] == 0 and (run["seconds"].diff() >= 0).all()
+    assert run["lr"] == 0.1 and run["batch_size"] == 4
+    short = sgd_run(ds, batch_size=4, lr=0.1, epochs=2, init=(0.0, 0.0), max_updates=4)
+    assert short["steps"] == 4 and torch.equal(short["params"], run["params"][:5])
+    with pytest.raises(ValueError, match="max_updates"):
+        sgd_run(ds, 4, 0.1, max_updates=0)
+
+
+def test_plot_runs_draws_the_requested_axes_and_marks_sparse_runs():
+    from batchlab.sgd_viz import plot_runs
+
+    ds = LinearRegressionDataset(16, seed=0)
+    runs = {"B = 1": sgd_run(ds, 1, 0.1, epochs=2), "B = 16": sgd_run(ds, 16, 0.1, epochs=2)}
+    fig = plot_runs(runs, axes=("updates", "samples", "seconds"))
+    assert [ax.get_xlabel().split()[0] for ax in fig.axes] == ["parameter", "samples", "measured"]
+    dense, sparse = fig.axes[1].lines
+    assert dense.get_marker() in ("None", None, "") and sparse.get_marker() == "o"
+    assert list(sparse.get_xdata()) == [1.0, 17.0, 33.0]          # samples + 1
+    with pytest.raises(ValueError, match="axes must be"):
+        plot_runs(runs, axes=("minutes",))
+    with pytest.raises(ValueError, match="'samples'"):
+        plot_runs({"x": {"epochs": [0], "losses": [1.0], "steps_per_epoch": 1}},
+                  axes=("samples",))

@@ -307,3 +307,21 @@ def test_a_single_logit_column_reports_no_accuracy():
     result = evaluate(model, loader, loss_fn, device="cpu")
     assert result["accuracy"] is None
     assert result["loss"] > 0
+
+
+def test_progress_bar_does_not_change_the_batches():
+    """tqdm.auto calls iter() on what it wraps when created; fit must not let that draw an
+    extra shuffle from the loader's generator (progress=True and False train alike)."""
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(1))
+    ds = TensorDataset(x, (x[:, 0] > 0).long())
+    params = []
+    for progress in (False, True):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(2, 2)
+        loader = DataLoader(ds, batch_size=16, shuffle=True,
+                            generator=torch.Generator().manual_seed(0))
+        fit(model, loader, torch.nn.CrossEntropyLoss(),
+            torch.optim.SGD(model.parameters(), lr=0.5), epochs=2, device="cpu",
+            progress=progress)
+        params.append([p.detach().clone() for p in model.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*params, strict=True))

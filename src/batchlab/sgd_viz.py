@@ -21,13 +21,14 @@ pictures are the same on every machine.
 from __future__ import annotations
 
 import math
+import time
 
 import torch
 from torch.utils.data import DataLoader
 
 from ._checks import check_int, check_positive_int, check_real
 
-__all__ = ["build_sgd_explorer", "epoch_curve", "loss_grid", "lr_stability_limit", "mse_hessian",
+__all__ = ["build_sgd_explorer", "loss_grid", "lr_stability_limit", "mse_hessian",
            "plot_runs", "render_sgd", "run_summary", "sgd_run", "widget_dataset"]
 
 DIVERGED_FACTOR = 1e3  # a loss this many times the starting loss (or inf/nan) counts as diverged
@@ -97,24 +98,30 @@ def loss_grid(dataset, w_values, b_values) -> torch.Tensor:
 
 
 def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
-            max_loss=None) -> dict:
+            max_loss=None, max_updates=None) -> dict:
     """Train ``y = w·x + b`` with mini-batch SGD; record ``(w, b)`` and the loss after each step.
 
     A real ``DataLoader(dataset, batch_size, shuffle=True, generator=…)`` seeded with
     ``seed`` feeds ``torch.optim.SGD(lr=lr)`` on ``torch.nn.Linear(1, 1)`` started at
     ``init = (w, b)``, with the MSE loss. The run stops early, marked ``diverged``, when
     the full-data loss exceeds ``max_loss`` (default: 1000 × the starting loss) or stops
-    being finite.
+    being finite. ``max_updates`` (default: no limit) stops it after that many updates.
 
     Returns a dict: ``params`` (``[steps + 1, 2]`` float64, row 0 = ``init``), ``losses``
     (full-data MSE at each row), ``epochs`` (each row's position in epochs:
-    ``step / steps_per_epoch``), ``steps_per_epoch`` (``ceil(N / B)``), ``diverged`` and
-    ``steps`` (updates made).
+    ``step / steps_per_epoch``), ``samples`` (samples used by the updates so far: a short
+    last batch counts what it holds), ``seconds`` (measured wall-clock time of the
+    training steps so far — loading, forward, backward, update — not of the recording;
+    it varies from run to run and machine to machine), ``steps_per_epoch``
+    (``ceil(N / B)``), ``diverged``, ``steps`` (updates made), and the ``lr`` and
+    ``batch_size`` it ran with.
 
     >>> from batchlab.datasets import LinearRegressionDataset
     >>> run = sgd_run(LinearRegressionDataset(16, seed=0), batch_size=16, lr=5.0, epochs=50)
     >>> run["diverged"], run["steps"] < 50
     (True, True)
+    >>> sgd_run(LinearRegressionDataset(16, seed=0), 1, lr=0.1, max_updates=3)["steps"]
+    3
     """
     x_all, y_all = _xy(dataset)
     n = len(x_all)
@@ -131,6 +138,8 @@ def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
     seed = check_int(seed, "seed", minimum=0)
     if max_loss is not None:
         max_loss = check_real(max_loss, "max_loss", minimum=0.0)
+    if max_updates is not None:
+        max_updates = check_positive_int(max_updates, "max_updates")
 
     model = torch.nn.Linear(1, 1)
     with torch.no_grad():
@@ -155,29 +164,39 @@ def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
 
     params = [(w0, b0)]
     losses = [full_loss(w0, b0)]
+    samples, seconds = [0], [0.0]
     if max_loss is None:
         max_loss = DIVERGED_FACTOR * max(losses[0], 1e-12)
     diverged = False
     for _ in range(epochs):
+        start = time.perf_counter()
         for inputs, targets in loader:
             loss = loss_fn(model(inputs.reshape(-1, 1).float()), targets.reshape(-1, 1).float())
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             w, b = model.weight.item(), model.bias.item()
+            seconds.append(seconds[-1] + time.perf_counter() - start)
+            samples.append(samples[-1] + len(inputs))
             params.append((w, b))
             losses.append(full_loss(w, b))
             if not math.isfinite(losses[-1]) or losses[-1] > max_loss:
                 diverged = True
                 break
-        if diverged:
+            if len(params) - 1 == max_updates:
+                break
+            start = time.perf_counter()  # the next step's clock starts with its batch
+        if diverged or len(params) - 1 == max_updates:
             break
     steps_per_epoch = len(loader)
     steps = len(params) - 1
     return {"params": torch.tensor(params, dtype=torch.float64),
             "losses": torch.tensor(losses, dtype=torch.float64),
             "epochs": torch.arange(steps + 1, dtype=torch.float64) / steps_per_epoch,
-            "steps_per_epoch": steps_per_epoch, "steps": steps, "diverged": diverged}
+            "samples": torch.tensor(samples, dtype=torch.int64),
+            "seconds": torch.tensor(seconds, dtype=torch.float64),
+            "steps_per_epoch": steps_per_epoch, "steps": steps, "diverged": diverged,
+            "lr": lr, "batch_size": batch_size}
 
 
 def run_summary(run, *, floor=1e-10) -> str:
@@ -223,7 +242,7 @@ def widget_dataset():
     return _WIDGET_DATASET
 
 
-def render_sgd(batch_size=8, lr=0.1, *, epochs=5, dataset=None, seed=0):
+def render_sgd(batch_size=8, lr=0.3, *, epochs=5, dataset=None, seed=0):
     """Loss curve and parameter path of :func:`sgd_run`, over the loss contours (a ``Figure``).
 
     Left: the full-data loss against epochs (log scale). Right: contours of the loss over
@@ -303,57 +322,52 @@ def build_sgd_explorer(*, max_batch_size=None):
         n = max_batch_size
     controls = {
         "batch_size": widgets.IntSlider(value=8, min=1, max=n, description="batch size"),
-        "lr": widgets.FloatSlider(value=0.1, min=0.01, max=1.0, step=0.01,
+        "lr": widgets.FloatSlider(value=0.3, min=0.01, max=1.0, step=0.01,
                                   description="lr", readout_format=".2f"),
     }
     return Explorer(lambda batch_size, lr: render_sgd(batch_size, lr), controls,
                     title="Mini-batch SGD on y = w·x + b")
 
 
-def epoch_curve(model, train_loader, loss_fn, optimizer, *, epochs, eval_loader,
-                device=None) -> dict:
-    """Train with :func:`batchlab.training.fit` and record the loss on ``eval_loader`` before
-    training and after every epoch — a run in the format :func:`plot_runs` draws.
-
-    Returns ``epochs`` (``0, 1, …, epochs``), ``losses`` and ``accuracies`` (from
-    :func:`batchlab.training.evaluate` on ``eval_loader``; accuracies are ``None`` for
-    regression) and ``steps_per_epoch`` (``len(train_loader)``).
-
-    >>> import torch
-    >>> from torch.utils.data import DataLoader
-    >>> from batchlab.datasets import LinearRegressionDataset
-    >>> ds = LinearRegressionDataset(20, seed=0)
-    >>> model = torch.nn.Linear(1, 1)
-    >>> run = epoch_curve(model, DataLoader(ds, batch_size=5), torch.nn.MSELoss(),
-    ...                   torch.optim.SGD(model.parameters(), lr=0.1), epochs=3,
-    ...                   eval_loader=DataLoader(ds, batch_size=20), device="cpu")
-    >>> run["epochs"], run["steps_per_epoch"], run["losses"][3] < run["losses"][0]
-    ([0, 1, 2, 3], 4, True)
-    """
-    from .training import evaluate, fit
-
-    start = evaluate(model, eval_loader, loss_fn, device=device)
-    history = fit(model, train_loader, loss_fn, optimizer, epochs=epochs, val_loader=eval_loader,
-                  device=device, progress=False)
-    return {"epochs": [0] + [h["epoch"] for h in history],
-            "losses": [start["loss"]] + [h["val_loss"] for h in history],
-            "accuracies": [start["accuracy"]] + [h["val_accuracy"] for h in history],
-            "steps_per_epoch": len(train_loader)}
+_AXES = {
+    "epochs": ("epochs", False),
+    "updates": ("parameter updates + 1 (log scale)", True),
+    "samples": ("samples used by the updates + 1 (log scale)", True),
+    "seconds": ("measured seconds of training (varies by machine)", False),
+}
+SPARSE = 20  # runs with at most this many points get a marker at every measured point
 
 
-def plot_runs(runs, *, ylabel="full-data loss"):
-    """Loss against epochs (left) and against parameter updates (right) for several runs.
+def _x_values(run, axis):
+    import numpy as np
 
-    ``runs`` maps a label (e.g. ``"B = 8"``) to a run from :func:`sgd_run` or
-    :func:`epoch_curve`: a dict with ``epochs``, ``losses`` and ``steps_per_epoch``.
-    Updates are ``epochs × steps_per_epoch``, drawn as updates + 1 on a log axis so
-    the start (0 updates) shows. Both y axes are logarithmic.
+    if axis == "epochs":
+        return np.asarray(run["epochs"], dtype=float)
+    if axis == "updates":
+        return np.asarray(run["epochs"], dtype=float) * run["steps_per_epoch"] + 1
+    if axis == "samples":
+        return np.asarray(run["samples"], dtype=float) + 1
+    return np.asarray(run["seconds"], dtype=float)
+
+
+def plot_runs(runs, *, ylabel="full-data loss", axes=("epochs", "updates")):
+    """Loss of several runs against epochs, parameter updates, samples or measured seconds.
+
+    ``runs`` maps a label (e.g. ``"B = 8"``) to a run: a dict with ``epochs``, ``losses``
+    and ``steps_per_epoch`` (what :func:`sgd_run` returns, or a hand-written loop's record),
+    plus ``samples`` or ``seconds`` when those axes are asked for. ``axes`` names one panel
+    per entry: ``"epochs"``, ``"updates"`` (drawn as updates + 1 on a log axis so the start
+    shows), ``"samples"`` (likewise) or ``"seconds"``. The y axes are logarithmic. A run
+    with at most 20 points gets a marker at each point: lines between far-apart
+    measurements are not measurements.
 
     >>> from batchlab.datasets import LinearRegressionDataset
     >>> ds = LinearRegressionDataset(16, seed=0)
     >>> fig = plot_runs({f"B = {b}": sgd_run(ds, b, 0.1, epochs=2) for b in (1, 16)})
     >>> [ax.get_xlabel() for ax in fig.axes]
     ['epochs', 'parameter updates + 1 (log scale)']
+    >>> [len(ax.lines[1].get_marker()) for ax in fig.axes]  # B = 16: 3 points, marked
+    [1, 1]
     """
     import numpy as np
 
@@ -362,22 +376,26 @@ def plot_runs(runs, *, ylabel="full-data loss"):
     if not isinstance(runs, dict) or not runs:
         raise ValueError("runs must be a non-empty dict: label -> run (a dict with 'epochs', "
                          "'losses' and 'steps_per_epoch')")
-    fig = new_figure(1, 2)
-    ax_epochs, ax_steps = fig.axes
+    if isinstance(axes, str) or not isinstance(axes, (tuple, list)) or not axes or any(
+            a not in _AXES for a in axes):
+        raise ValueError(f"axes must be a non-empty tuple of {sorted(_AXES)}, got {axes!r}")
+    fig = new_figure(1, len(axes))
+    needed = {"epochs", "losses", "steps_per_epoch"} | ({"samples"} & set(axes)) | (
+        {"seconds"} & set(axes))
     for label, run in runs.items():
-        if not isinstance(run, dict) or not {"epochs", "losses", "steps_per_epoch"} <= set(run):
-            raise ValueError(f"runs[{label!r}] must be a dict with 'epochs', 'losses' and "
-                             "'steps_per_epoch'")
-        epochs = np.asarray(run["epochs"], dtype=float)
+        if not isinstance(run, dict) or not needed <= set(run):
+            raise ValueError(f"runs[{label!r}] must be a dict with {sorted(needed)}")
         losses = np.clip(np.asarray(run["losses"], dtype=float), 1e-12, None)
-        ax_epochs.plot(epochs, losses, label=str(label), lw=1)
-        ax_steps.plot(epochs * run["steps_per_epoch"] + 1, losses, label=str(label), lw=1)
-    ax_epochs.set_xlabel("epochs")
-    ax_steps.set_xlabel("parameter updates + 1 (log scale)")
-    ax_steps.set_xscale("log")
-    for ax in (ax_epochs, ax_steps):
+        style = {"marker": "o", "ms": 3} if len(losses) <= SPARSE else {}
+        for ax, axis in zip(fig.axes, axes, strict=True):
+            ax.plot(_x_values(run, axis), losses, label=str(label), lw=1, **style)
+    for ax, axis in zip(fig.axes, axes, strict=True):
+        xlabel, log_x = _AXES[axis]
+        ax.set_xlabel(xlabel)
+        if log_x:
+            ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylabel(ylabel)
-    ax_epochs.legend(fontsize=8)
+    fig.axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig

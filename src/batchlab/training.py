@@ -173,11 +173,23 @@ def _check_loss_value(loss) -> Tensor:
 
 
 def _progress(loader, *, enabled: bool, desc):
+    """``loader`` itself, or a ``tqdm.auto`` bar over it that draws the same batches.
+
+    ``tqdm.auto``'s asyncio mix-in calls ``iter()`` on what it wraps when the bar is
+    created, and the loop calls it again: a ``DataLoader`` handed over directly would start
+    two iterators per epoch, drawing its shuffle generator twice (and, with workers,
+    starting them twice), so ``progress=True`` would change the batches. Handing over
+    ``iter(loader)`` starts exactly one.
+    """
     if not enabled:
         return loader
     from tqdm.auto import tqdm
 
-    return tqdm(loader, desc=desc, leave=False)
+    try:
+        total = len(loader)
+    except TypeError:  # an IterableDataset's loader may have no length
+        total = None
+    return tqdm(iter(loader), total=total, desc=desc, leave=False)
 
 
 # ----------------------------------------------------------------------------- loops

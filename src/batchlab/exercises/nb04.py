@@ -1,71 +1,219 @@
 """Exercises for notebook 04 (the training step).
 
+Questions 1, 2 and 4 ask for code: complete the function stub and pass the function
+itself. The checkers run it on the CPU on fresh models and compare with the truth; they
+leave your global random state as it was.
+
 >>> from batchlab.exercises import nb04
->>> nb04.q2.check(1.375)
+>>> nb04.q3.check("model.eval()")
 Correct!
+>>> def train_step(model, batch, loss_fn, optimizer, max_norm):
+...     ...  # your code here
+>>> nb04.q1.check(train_step)
+Not attempted yet: write the function's body (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
+import io
 
 import torch
+from torch import nn
 
-from ._question import Question, questions
-
-
-def _as_numbers(answer):
-    """A list of floats from a list/tuple/tensor of numbers, or ``None``."""
-    if isinstance(answer, torch.Tensor):
-        return [float(v) for v in answer.detach().reshape(-1).tolist()]
-    if isinstance(answer, (list, tuple)) and all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in answer):
-        return [float(v) for v in answer]
-    return None
+from ._question import Question, as_float, questions
+from .nb03 import CodeQuestion
 
 
-def _judge_accumulated(answer):
-    values = _as_numbers(answer)
-    if values is None or len(values) != 2:
-        return "Give the two numbers of .grad, e.g. answer = [0.0, 0.0]."
-    if values == [3.0, -1.0]:
-        return "That is only the second backward pass; without zero_grad() the first one stays."
-    if values == [2.0, 0.5]:
-        return "backward() adds gradients; it does not average them."
-    return values == [4.0, 1.0]
+def _not_a_function(fn, name):
+    if callable(fn):
+        return None
+    return f"Give the function itself: ex.{name}.check(my_function), without parentheses."
 
 
-q1 = Question(
-    "A parameter `w` has `w.grad is None`. You run `loss1.backward()`, which alone would give "
-    "the gradient `[1.0, 2.0]`, then — without `optimizer.zero_grad()` — `loss2.backward()`, "
-    "which alone would give `[3.0, -1.0]`. What is `w.grad` now? (a list of two numbers)",
-    _judge_accumulated,
-    hint="backward() accumulates into .grad: it adds the new gradient to what is there.",
-    solution="answer = [4.0, 1.0]  # [1 + 3, 2 + (-1)]",
-    reference=[4.0, 1.0],
-    wrong=[[3.0, -1.0], [2.0, 0.5], [1.0, 2.0], [4, 1, 0]],
+def _close(a, b) -> bool:
+    return all(torch.allclose(x, y, atol=1e-6, rtol=1e-5) for x, y in zip(a, b, strict=True))
+
+
+# --- q1: one training step with gradient clipping ------------------------------------------------
+
+def _q1_setup():
+    """A model, an optimizer with momentum and 3 batches whose gradients need clipping."""
+    torch.manual_seed(4)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    g = torch.Generator().manual_seed(5)
+    batches = [(10 * torch.randn(6, 3, generator=g), torch.randint(0, 2, (6,), generator=g))
+               for _ in range(3)]
+    for p in model.parameters():  # stale gradients from "an earlier batch"
+        p.grad = torch.ones_like(p)
+    return model, optimizer, batches
+
+
+def _run_q1(fn):
+    with torch.random.fork_rng():
+        model, optimizer, batches = _q1_setup()
+        losses = [fn(model, batch, nn.CrossEntropyLoss(), optimizer, 1.0) for batch in batches]
+    return [p.detach().clone() for p in model.parameters()], losses
+
+
+def _reference_q1(model, batch, loss_fn, optimizer, max_norm):
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
+def _judge_q1(fn):
+    wrong = _not_a_function(fn, "q1")
+    if wrong:
+        return wrong
+    params, losses = _run_q1(fn)
+    truth_params, truth_losses = _run_q1(_reference_q1)
+    if not _close(params, truth_params):
+        for name, candidate in (("no clipping (clipping after step() is too late: the same)",
+                                 _no_clip), ("no zero_grad()", _no_zero_grad)):
+            if _close(params, _run_q1(candidate)[0]):
+                return f"Your parameters match a step with {name}."
+        return "The parameters after 3 steps differ from a correct step's."
+    if any(v is None for v in losses):
+        return "The parameters are right; now return the batch's loss (loss.item())."
+    try:
+        losses = [as_float(v) for v in losses]
+    except ValueError:
+        return "Return the batch's loss as one number (loss.item())."
+    if not all(abs(a - b) <= 1e-5 * max(1.0, abs(b)) for a, b in zip(losses, truth_losses,
+                                                                       strict=True)):
+        return "The parameters are right, the returned losses are not: return this batch's loss."
+    return True
+
+
+def _no_clip(model, batch, loss_fn, optimizer, max_norm):
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _clip_late(model, batch, loss_fn, optimizer, max_norm):
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    return loss.item()
+
+
+def _no_zero_grad(model, batch, loss_fn, optimizer, max_norm):
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
+q1 = CodeQuestion(
+    "Write train_step(model, batch, loss_fn, optimizer, max_norm): one training step on "
+    "batch = (inputs, targets) that clips the gradients' total norm to max_norm with "
+    "torch.nn.utils.clip_grad_norm_, and returns the batch's loss as a float. The checker "
+    "runs 3 steps on a fresh model whose .grad holds stale values.",
+    _judge_q1,
+    hint="Clipping changes .grad, so it must sit where .grad already holds this batch's "
+         "gradient and step() has not used it yet.",
+    solution=("def train_step(model, batch, loss_fn, optimizer, max_norm):\n"
+              "    inputs, targets = batch\n"
+              "    loss = loss_fn(model(inputs), targets)\n"
+              "    optimizer.zero_grad()\n"
+              "    loss.backward()\n"
+              "    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+              "    optimizer.step()\n"
+              "    return loss.item()"),
+    reference=_reference_q1,
+    wrong=[_no_clip, _clip_late, _no_zero_grad, 42],
 )
 
 
-def _judge_full_mean(answer):
-    if not isinstance(answer, numbers.Real) or isinstance(answer, bool):
-        return "Give one number, e.g. answer = 1.0."
-    if math.isclose(answer, 1.5):
-        return "That is the mean of the two means; the 5 samples of the second batch count more."
-    return math.isclose(answer, (3 * 2.0 + 5 * 1.0) / 8, rel_tol=1e-9)
+# --- q2: gradient accumulation over unequal micro-batches ----------------------------------------
+
+def _q2_setup():
+    torch.manual_seed(6)
+    model = nn.Linear(2, 3)
+    g = torch.Generator().manual_seed(7)
+    inputs, targets = torch.randn(12, 2, generator=g), torch.randint(0, 3, (12,), generator=g)
+    sizes = [2, 3, 7]
+    micro_batches = list(zip(inputs.split(sizes), targets.split(sizes), strict=True))
+    return model, inputs, targets, micro_batches
 
 
-q2 = Question(
-    "You accumulate gradients over two micro-batches of 3 and 5 samples. Their mean losses are "
-    "2.0 and 1.0. What is the mean loss over all 8 samples — the number whose gradient a single "
-    "batch of 8 would give?",
-    _judge_full_mean,
-    hint="Turn each mean back into a sum (mean × size), add, divide by the total count.",
-    solution="answer = (3 * 2.0 + 5 * 1.0) / 8  # 1.375",
-    reference=1.375,
-    wrong=[1.5, 1.0, 11.0, 3.0],
+def _judge_q2(fn):
+    wrong = _not_a_function(fn, "q2")
+    if wrong:
+        return wrong
+    with torch.random.fork_rng():
+        model, inputs, targets, micro_batches = _q2_setup()
+        nn.functional.cross_entropy(model(inputs), targets).backward()
+        truth = [p.grad.clone() for p in model.parameters()]
+        model.zero_grad()
+        fn(model, nn.CrossEntropyLoss(), micro_batches)
+        grads = [p.grad for p in model.parameters()]
+    if any(g is None for g in grads):
+        return "Some .grad is None: call backward() on each micro-batch's (scaled) loss."
+    if _close(grads, [3 * t for t in truth]) or _close(grads, [len(micro_batches) * t for t in
+                                                                truth]):
+        return "Scale each micro-batch's mean loss before backward()."
+    return True if _close(grads, truth) else (
+        "The accumulated gradient is not the 12-sample batch's: how much should a micro-batch "
+        "of 2 count against one of 7?")
+
+
+def _reference_q2(model, loss_fn, micro_batches):
+    total = sum(len(targets) for _, targets in micro_batches)
+    for inputs, targets in micro_batches:
+        (loss_fn(model(inputs), targets) * len(targets) / total).backward()
+
+
+def _mean_of_means(model, loss_fn, micro_batches):
+    for inputs, targets in micro_batches:
+        (loss_fn(model(inputs), targets) / len(micro_batches)).backward()
+
+
+def _unscaled(model, loss_fn, micro_batches):
+    for inputs, targets in micro_batches:
+        loss_fn(model(inputs), targets).backward()
+
+
+def _zeroed_each_time(model, loss_fn, micro_batches):
+    total = sum(len(targets) for _, targets in micro_batches)
+    for inputs, targets in micro_batches:
+        model.zero_grad()
+        (loss_fn(model(inputs), targets) * len(targets) / total).backward()
+
+
+q2 = CodeQuestion(
+    "Write accumulate(model, loss_fn, micro_batches): micro_batches is a list of "
+    "(inputs, targets) of UNEQUAL sizes and loss_fn returns a batch's mean loss. Call "
+    "backward() once per micro-batch so that afterwards .grad holds the gradient of the mean "
+    "loss over ALL their samples, as one big batch would. The gradients start at zero.",
+    _judge_q2,
+    hint="A micro-batch's mean loss times its size is its sum of losses. What should the "
+         "sums be divided by so they add up to the overall mean?",
+    solution=("def accumulate(model, loss_fn, micro_batches):\n"
+              "    total = sum(len(targets) for _, targets in micro_batches)\n"
+              "    for inputs, targets in micro_batches:\n"
+              "        loss = loss_fn(model(inputs), targets)\n"
+              "        (loss * len(targets) / total).backward()"),
+    reference=_reference_q2,
+    wrong=[_mean_of_means, _unscaled, _zeroed_each_time, 42],
 )
+
+
+# --- q3: which switch turns dropout off ----------------------------------------------------------
 
 _SWITCHES = {"model.eval()", "torch.no_grad()", "optimizer.zero_grad()", "model.train()"}
 
@@ -89,22 +237,119 @@ q3 = Question(
 )
 
 
-def _judge_bn_numbers(answer):
-    if not isinstance(answer, numbers.Integral) or isinstance(answer, bool):
-        return "Give a whole number, e.g. answer = 1."
-    if answer == 8:
-        return "8 is the batch size; BatchNorm keeps statistics per channel."
-    return answer == torch.nn.BatchNorm2d(16).running_mean.numel()
+# --- q4: resume from a checkpoint ----------------------------------------------------------------
+
+def _q4_make_run(init_seed):
+    torch.manual_seed(init_seed)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[3], gamma=0.1)
+    shuffle_gen = torch.Generator().manual_seed(8)
+    return model, optimizer, scheduler, shuffle_gen
 
 
-q4 = Question(
-    "`bn = nn.BatchNorm2d(16)` receives inputs of shape `[8, 16, 32, 32]`. How many numbers does "
-    "`bn.running_mean` hold?",
-    _judge_bn_numbers,
-    hint="The argument of BatchNorm2d is num_features: the C of an [N, C, H, W] input.",
-    solution="answer = 16  # one mean per channel: nn.BatchNorm2d(16).running_mean.shape == (16,)",
-    reference=16,
-    wrong=[8, 32, 16 * 32 * 32, 8 * 16],
+def _q4_epoch(model, optimizer, scheduler, shuffle_gen):
+    data_gen = torch.Generator().manual_seed(9)
+    inputs, targets = torch.randn(24, 2, generator=data_gen), torch.randint(0, 2, (24,),
+                                                                             generator=data_gen)
+    losses = []
+    for idx in torch.randperm(24, generator=shuffle_gen).split(8):
+        loss = nn.functional.cross_entropy(model(inputs[idx]), targets[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    scheduler.step()
+    return losses
+
+
+def _q4_checkpoint():
+    """Epochs 3 and 4 of an uninterrupted run (the lr drops after epoch 3), and a checkpoint
+    written after epoch 2."""
+    run = _q4_make_run(0)
+    for _ in range(2):
+        _q4_epoch(*run)
+    model, optimizer, scheduler, shuffle_gen = run
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "epoch": 2,
+                "shuffle_rng": shuffle_gen.get_state(), "torch_rng": torch.get_rng_state()},
+               buffer)
+    return _q4_epoch(*run) + _q4_epoch(*run), buffer.getvalue()
+
+
+def _judge_q4(fn):
+    wrong = _not_a_function(fn, "q4")
+    if wrong:
+        return wrong
+    with torch.random.fork_rng():
+        truth, saved = _q4_checkpoint()
+        checkpoint = torch.load(io.BytesIO(saved), weights_only=True)
+        run = _q4_make_run(123)  # a different start: only the checkpoint can make it right
+        epoch = fn(checkpoint, *run)
+        losses = _q4_epoch(*run) + _q4_epoch(*run)
+    try:
+        if as_float(epoch) != 2:
+            return "Return the epoch stored in the checkpoint."
+    except ValueError:
+        return "Return the epoch stored in the checkpoint (a whole number)."
+    if losses[0] != truth[0]:
+        return ("The first step already differs: its batch or its dropout mask is not the "
+                "uninterrupted run's.")
+    if losses[:3] != truth[:3]:
+        return "The first step matches, later ones do not: what else decides how a step updates?"
+    return True if losses == truth else (
+        "Epoch 3 matches, epoch 4 does not: what decides the learning rate of later epochs?")
+
+
+def _reference_q4(checkpoint, model, optimizer, scheduler, shuffle_gen):
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    shuffle_gen.set_state(checkpoint["shuffle_rng"])
+    torch.set_rng_state(checkpoint["torch_rng"])
+    return checkpoint["epoch"]
+
+
+def _without(key):
+    def resume(checkpoint, model, optimizer, scheduler, shuffle_gen):
+        partial = {**checkpoint, key: None}
+        model.load_state_dict(checkpoint["model"])
+        if partial["optimizer"] is not None:
+            optimizer.load_state_dict(partial["optimizer"])
+        if partial["scheduler"] is not None:
+            scheduler.load_state_dict(partial["scheduler"])
+        if partial["shuffle_rng"] is not None:
+            shuffle_gen.set_state(partial["shuffle_rng"])
+        if partial["torch_rng"] is not None:
+            torch.set_rng_state(partial["torch_rng"])
+        return checkpoint["epoch"]
+
+    resume.__name__ = f"resume_without_{key}"
+    return resume
+
+
+q4 = CodeQuestion(
+    "Write resume_training(checkpoint, model, optimizer, scheduler, shuffle_gen): restore "
+    "everything "
+    "the checkpoint holds — keys 'model', 'optimizer', 'scheduler' (state_dicts), "
+    "'shuffle_rng' (the loader generator's state), 'torch_rng' (torch's global CPU RNG "
+    "state, which Dropout draws from) — and return checkpoint['epoch']. The checker trains "
+    "two epochs after your resume and compares every loss with an uninterrupted run.",
+    _judge_q4,
+    hint="Objects with a state_dict() have a load_state_dict(); a generator has get_state() "
+         "and set_state(); torch's global RNG has torch.get_rng_state() and "
+         "torch.set_rng_state().",
+    solution=("def resume_training(checkpoint, model, optimizer, scheduler, shuffle_gen):\n"
+              "    model.load_state_dict(checkpoint['model'])\n"
+              "    optimizer.load_state_dict(checkpoint['optimizer'])\n"
+              "    scheduler.load_state_dict(checkpoint['scheduler'])\n"
+              "    shuffle_gen.set_state(checkpoint['shuffle_rng'])\n"
+              "    torch.set_rng_state(checkpoint['torch_rng'])\n"
+              "    return checkpoint['epoch']"),
+    reference=_reference_q4,
+    wrong=[_without("optimizer"), _without("scheduler"), _without("shuffle_rng"),
+           _without("torch_rng"), 42],
 )
 
 QUESTIONS = questions(globals())
