@@ -18,15 +18,19 @@ from torch.utils.data import DistributedSampler, WeightedRandomSampler
 from batchlab.distributed import (
     MAX_SHARD_ITEMS,
     MAX_SHARD_RANKS,
+    PARTS,
     DistributedWeightedSampler,
+    RankWorkerStream,
     ddp_demo_data,
     ddp_demo_model,
     free_port,
     plot_shards,
     port_is_free,
     run_ddp_demo,
+    run_torchrun,
     sampler_shards,
     shards_explorer,
+    squared_errors,
     train_single_process,
 )
 from batchlab.weights import sample_weights
@@ -272,11 +276,23 @@ def test_port_is_free_sees_a_listening_socket():
 
 
 def test_real_two_process_ddp_run():
+    """One real 2-process run with every part; each part's promise is checked below."""
     start = time.monotonic()
-    result = run_ddp_demo(world_size=2, steps=4, per_rank_batch=4, num_samples=16, timeout=60)
+    result = run_ddp_demo(world_size=2, steps=4, per_rank_batch=4, num_samples=16, timeout=60,
+                          parts=PARTS)
     elapsed = time.monotonic() - start
-    assert elapsed <= 20, elapsed
+    assert elapsed <= 40, elapsed
     ranks = result["ranks"]
+    _check_train(ranks)
+    _check_params_sync(ranks)
+    _check_accumulate(ranks)
+    _check_evaluate(ranks)
+    _check_checkpoint(ranks)
+    assert not multiprocessing.active_children()
+    assert port_is_free(result["port"])
+
+
+def _check_train(ranks):
     assert [r["rank"] for r in ranks] == [0, 1] and all(r["world_size"] == 2 for r in ranks)
     assert ranks[0]["params"] == ranks[1]["params"]  # identical, bit for bit
     assert ranks[0]["params"] != train_single_process([], num_samples=16)  # it did train
@@ -294,8 +310,54 @@ def test_real_two_process_ddp_run():
                       for a, b in zip(ranks[0]["steps"], ranks[1]["steps"], strict=True)]
     single = train_single_process(global_batches, num_samples=16, lr=0.1, seed=0)
     assert torch.allclose(torch.tensor(single), torch.tensor(ranks[0]["params"]), atol=1e-6)
-    assert not multiprocessing.active_children()
-    assert port_is_free(result["port"])
+
+
+def _check_params_sync(ranks):
+    sync = [r["params_sync"] for r in ranks]
+    assert sync[0]["before"] != sync[1]["before"]
+    assert sync[0]["wrapped"] == sync[1]["wrapped"] == sync[0]["before"]  # broadcast once
+    gap = torch.tensor(sync[1]["after_step"]) - torch.tensor(sync[0]["after_step"])
+    assert torch.allclose(gap, torch.tensor([0.0, 0.0, 0.0, 1.0]), atol=1e-6)  # never again
+
+
+def _check_accumulate(ranks):
+    acc = [r["accumulate"] for r in ranks]
+    assert [acc[0][m]["all_reduces"] for m in ("no_sync", "every_step")] == [2, 4]
+    assert all(a[m]["optimizer_steps"] == 2 for a in acc for m in a)
+    same = {m: [x == y for x, y in zip(acc[0][m]["grads"], acc[1][m]["grads"], strict=True)]
+            for m in ("no_sync", "every_step")}
+    assert same == {"no_sync": [False, True, False, True], "every_step": [True] * 4}
+    p = {m: torch.tensor(acc[0][m]["params"]) for m in ("no_sync", "every_step")}
+    assert torch.allclose(p["no_sync"], p["every_step"], atol=1e-6)
+    assert acc[0]["no_sync"]["params"] == acc[1]["no_sync"]["params"]
+    batches = [a + b for a, b in zip(acc[0]["no_sync"]["global_batches"],
+                                     acc[1]["no_sync"]["global_batches"], strict=True)]
+    assert sorted(i for b in batches for i in b) == list(range(16))
+    single = torch.tensor(train_single_process(batches, num_samples=16, lr=0.1))
+    assert torch.allclose(p["no_sync"], single, atol=1e-6)
+
+
+def _check_evaluate(ranks):
+    ev = ranks[0]["evaluate"]
+    model = ddp_demo_model(0)  # evaluate ran on the model trained by accumulate (no_sync)
+    torch.nn.utils.vector_to_parameters(torch.tensor(ranks[0]["accumulate"]["no_sync"]["params"]),
+                                        model.parameters())
+    _, errors = squared_errors(model, [ddp_demo_data(11, seed=1).tensors])
+    truth = errors.mean().item()
+    assert ev["padded"]["count"] == 12 and ev["padded"]["mse"] != pytest.approx(truth)
+    padded_truth = (errors.sum() + errors[0]).item() / 12  # index 0 is the padding repeat
+    assert ev["padded"]["mse"] == pytest.approx(padded_truth, rel=1e-6)
+    for way in ("gathered", "uneven"):
+        assert ev[way]["count"] == 11 and ev[way]["mse"] == pytest.approx(truth, rel=1e-6)
+        assert ranks[1]["evaluate"][way]["mse"] == pytest.approx(ev[way]["mse"], rel=1e-12)
+
+
+def _check_checkpoint(ranks):
+    for r in ranks:
+        ck = r["checkpoint"]
+        assert ck["files"] == ["checkpoint.pt"] and ck["loaded_equals_own"]
+        assert ck["saved_keys"] == ["weight", "bias"]
+        assert ck["ddp_keys"] == ["module.weight", "module.bias"]
 
 
 def test_ddp_run_times_out_cleanly():
@@ -335,6 +397,11 @@ def test_a_failing_worker_is_reported_and_the_others_are_stopped(monkeypatch):
     ({"timeout": -1}, ValueError, "timeout must be >= 0"),
     ({"world_size": 3, "num_samples": 2}, ValueError, "num_samples must be >= world_size=3"),
     ({"lr": "0.1"}, TypeError, "lr must be a real number"),
+    ({"parts": ("train", "fly")}, ValueError, "parts must name some of"),
+    ({"parts": "train"}, TypeError, "parts must be a tuple"),
+    ({"parts": ()}, ValueError, "at least one"),
+    ({"accumulate": 0}, ValueError, "accumulate must be a positive integer"),
+    ({"eval_samples": 1}, ValueError, "eval_samples must be >= world_size=2"),
 ])
 def test_ddp_run_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -350,3 +417,79 @@ def test_demo_data_and_model_are_seeded():
     model = ddp_demo_model(3)
     assert torch.equal(torch.random.get_rng_state(), state)  # global RNG untouched
     assert torch.equal(model.weight, ddp_demo_model(3).weight)
+
+
+# --- an IterableDataset split across ranks and DataLoader workers -------------------------------
+
+@pytest.mark.parametrize("num_items, world_size", [(18, 2), (7, 3), (2, 4)])
+def test_rank_worker_stream_in_the_main_process(num_items, world_size):
+    shards = [list(RankWorkerStream(num_items, rank=r, world_size=world_size))
+              for r in range(world_size)]
+    assert sorted(i for s in shards for i in s) == list(range(num_items))
+    assert shards[0] == list(range(0, num_items, world_size))
+
+
+def test_rank_worker_stream_with_workers_yields_every_item_once():
+    from torch.utils.data import DataLoader
+
+    seen = []
+    for rank in range(2):
+        stream = RankWorkerStream(11, rank=rank, world_size=2)
+        seen += [int(i) for b in DataLoader(stream, batch_size=2, num_workers=2) for i in b]
+    assert sorted(seen) == list(range(11))
+    naive = RankWorkerStream(11, rank=0, world_size=2, split_workers=False)
+    twice = [int(i) for b in DataLoader(naive, batch_size=2, num_workers=2) for i in b]
+    assert Counter(twice) == Counter(2 * list(range(0, 11, 2)))  # each worker repeats it
+
+
+def test_rank_worker_stream_bad_input():
+    with pytest.raises(ValueError, match="^world_size and rank not given"):
+        RankWorkerStream(5)
+    with pytest.raises(ValueError, match="rank must be in \\[0, 2\\) for world_size=2"):
+        RankWorkerStream(5, rank=2, world_size=2)
+    with pytest.raises(ValueError, match="num_items"):
+        RankWorkerStream(0, rank=0, world_size=1)
+    with pytest.raises(TypeError, match="split_workers"):
+        RankWorkerStream(3, rank=0, world_size=1, split_workers="yes")
+    assert "rank=1" in repr(RankWorkerStream(3, rank=1, world_size=2))
+
+
+# --- torchrun -----------------------------------------------------------------------------------
+
+ENV_SCRIPT = """import json, os, sys
+with open(os.path.join(sys.argv[1], "rank" + os.environ["RANK"] + ".json"), "w") as f:
+    json.dump({k: os.environ.get(k) for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE")}, f)
+"""
+
+
+def test_run_torchrun_starts_the_workers_with_their_environment(tmp_path):
+    script = tmp_path / "env.py"
+    script.write_text(ENV_SCRIPT)
+    done = run_torchrun(script, tmp_path, nproc_per_node=2, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import json
+
+    envs = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
+    assert envs == [{"RANK": str(r), "LOCAL_RANK": str(r), "WORLD_SIZE": "2"} for r in range(2)]
+
+
+def test_run_torchrun_times_out_and_leaves_no_worker(tmp_path):
+    script = tmp_path / "sleep.py"
+    script.write_text("import os, sys, time\n"
+                      "open(os.path.join(sys.argv[1], 'pid' + os.environ['RANK']), 'w')"
+                      ".write(str(os.getpid()))\n"
+                      "time.sleep(120)\n")
+    start = time.monotonic()
+    with pytest.raises(TimeoutError, match="torchrun did not finish within timeout=6"):
+        run_torchrun(script, tmp_path, nproc_per_node=1, timeout=6, grace=10)
+    assert time.monotonic() - start < 30
+    for pid_file in tmp_path.glob("pid*"):  # the worker, if it got that far, is gone
+        status = Path(f"/proc/{pid_file.read_text()}/status")
+        assert not status.exists() or "\nState:\tZ" in status.read_text()
+
+
+def test_run_torchrun_bad_input():
+    with pytest.raises(ValueError, match="nproc_per_node"):
+        run_torchrun("x.py", nproc_per_node=0)
+    with pytest.raises(ValueError, match="timeout"):
+        run_torchrun("x.py", timeout=-1)

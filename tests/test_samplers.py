@@ -56,7 +56,7 @@ def test_check_weights_names_the_argument_and_type_errors():
 @pytest.mark.parametrize("weights", [[1.0, -2.0], [0.0, 0.0], [float("inf"), 1.0]])
 def test_torch_only_fails_at_iteration(weights):
     sampler = WeightedRandomSampler(weights, 2)  # construction succeeds
-    with pytest.raises(RuntimeError, match="invalid multinomial distribution"):
+    with pytest.raises(RuntimeError):  # torch's wording is torch's: only the type is checked
         list(sampler)
     with pytest.raises(ValueError):
         weighted_sampler(weights, 2)

@@ -5,7 +5,7 @@ import torch
 from torch.utils.data import WeightedRandomSampler
 
 from batchlab.sampling_viz import (
-    SEED_001_WEIGHTS,
+    PICTURE_WEIGHTS,
     expected_counts,
     plot_weighted_draws,
     render,
@@ -60,22 +60,22 @@ def test_expected_bad_input(args, match):
         expected_counts(*args)
 
 
-def test_weighted_draws_seed_001_picture():
-    out = weighted_draws(SEED_001_WEIGHTS, 6, True, epochs=500)
+def test_weighted_draws_blog_picture():
+    out = weighted_draws(PICTURE_WEIGHTS, 6, True, epochs=500)
     assert out["error"] is None and out["note"] == ""
     assert out["observed"][0] == 0 and out["observed"].sum() == 3000
     assert out["observed"][1].item() / 3000 == pytest.approx(10 / 14, abs=0.03)
     assert len(out["first_epoch"]) == 6
-    again = weighted_draws(SEED_001_WEIGHTS, 6, True, epochs=500)
+    again = weighted_draws(PICTURE_WEIGHTS, 6, True, epochs=500)
     assert torch.equal(out["observed"], again["observed"])  # seeded
 
 
 def test_weighted_draws_edges_are_reported_not_raised():
     out = weighted_draws([0] * 6, 6, True)
-    assert out["error"].startswith("RuntimeError: invalid multinomial distribution")
+    assert out["error"].startswith("RuntimeError: ")  # torch's message follows
     assert out["observed"].tolist() == [0] * 6 and out["expected"] is None
     out = weighted_draws([1] * 6, 12, False)
-    assert out["error"].startswith("RuntimeError: cannot sample")
+    assert out["error"].startswith("RuntimeError: ")
     out = weighted_draws([0, 10, 1, 1, 1, 1], 6, False, epochs=50)
     assert out["error"] is None and out["observed"][0] == 50  # torch fills with index 0
     assert "zero-weight indices [0]" in out["note"]
@@ -83,7 +83,7 @@ def test_weighted_draws_edges_are_reported_not_raised():
 
 def test_plot_shows_messages():
     _, texts = figure_state(plot_weighted_draws([0, 0, 0], 3, True, epochs=5))
-    assert any("invalid multinomial distribution" in t for t in texts)
+    assert any("iterating the sampler raised\nRuntimeError" in t for t in texts)
     _, texts = figure_state(plot_weighted_draws([0, 1, 1], 3, False, epochs=5))
     assert any("zero-weight" in t for t in texts)
     heights, _ = figure_state(plot_weighted_draws([1, 3], 4, True, epochs=5))
@@ -92,7 +92,7 @@ def test_plot_shows_messages():
 
 def test_render_all_weights_zero_and_ends():
     _, texts = figure_state(render(0, 0, 0, 0, 0, 0))
-    assert any("sum of probabilities" in t for t in texts)
+    assert any("Nothing drawn" in t for t in texts)
     figure_state(render(10, 10, 10, 10, 10, 10, num_samples=12, replacement=False))
 
 

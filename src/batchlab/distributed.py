@@ -1,14 +1,19 @@
-"""Sampling across processes: a distributed weighted sampler and a real 2-process DDP demo.
+"""Sampling across processes: a distributed weighted sampler, a sharded stream, real DDP runs.
 
 - ``DistributedWeightedSampler``: what ``WeightedRandomSampler`` is for one process,
   across ``num_replicas`` processes. PyTorch ships none (pytorch/pytorch#77154): every rank
   makes the *same* global weighted draw and keeps its own stride of it, like
   ``DistributedSampler`` does with a shuffled ``range(len(dataset))``.
+- ``RankWorkerStream``: an ``IterableDataset`` split across ranks × DataLoader workers.
 - ``run_ddp_demo``: start ``world_size`` processes on this machine (``spawn``), join them
-  into a ``gloo`` process group on ``127.0.0.1``, train a tiny linear model with
-  ``DistributedDataParallel`` for a few steps and return what every rank saw and ended with.
-  It never hangs: the process group has a timeout, the parent waits at most ``timeout``
-  seconds, and every child is stopped and joined before it returns or raises.
+  into a ``gloo`` process group on ``127.0.0.1`` and run the lesson functions in each:
+  ``ddp_train`` (a training loop with ``DistributedDataParallel``), ``ddp_params_sync``,
+  ``ddp_accumulate`` (``no_sync()``), ``ddp_evaluate`` (padding and metrics) and
+  ``ddp_save_checkpoint`` (rank 0 writes, a barrier, every rank reads). It never hangs: the
+  process group has a timeout, the parent waits at most ``timeout`` seconds, and every
+  child is stopped and joined before it returns or raises. ``ddp_demo_worker`` is the
+  function each process runs.
+- ``run_torchrun``: ``torchrun --standalone`` on this machine, with the same guarantees.
 - ``train_single_process``: the same model trained in one process on the global batches
   (the ranks' batches put together), to compare with the DDP result.
 
@@ -23,7 +28,9 @@ import contextlib
 import json
 import math
 import os
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,23 +39,25 @@ from datetime import timedelta
 from pathlib import Path
 
 import torch
-from torch.utils.data import Sampler, TensorDataset
+from torch.utils.data import IterableDataset, Sampler, TensorDataset, get_worker_info
 
 from ._checks import check_bool, check_int, check_positive_int, check_real
 from .samplers import check_weights
 
-__all__ = ["DistributedWeightedSampler", "ddp_demo_data", "ddp_demo_model", "ddp_demo_worker",
-           "free_port", "plot_shards", "port_is_free", "run_ddp_demo", "sampler_shards",
-           "shards_explorer", "train_single_process"]
+__all__ = ["PARTS", "DistributedWeightedSampler", "RankWorkerStream", "count_all_reduces",
+           "ddp_accumulate", "ddp_demo_data", "ddp_demo_model", "ddp_demo_worker",
+           "ddp_evaluate", "ddp_params_sync", "ddp_save_checkpoint", "ddp_train", "free_port",
+           "plot_shards", "port_is_free", "run_ddp_demo", "run_torchrun", "sampler_shards",
+           "shards_explorer", "squared_errors", "train_single_process"]
 
 
-def _resolve_replicas(num_replicas, rank) -> tuple[int, int]:
+def _resolve_replicas(num_replicas, rank, size_name: str = "num_replicas") -> tuple[int, int]:
     """``(num_replicas, rank)``: the given values, or the default process group's."""
     if num_replicas is None or rank is None:
         import torch.distributed as dist
 
         if not (dist.is_available() and dist.is_initialized()):
-            missing = " and ".join(name for name, value in (("num_replicas", num_replicas),
+            missing = " and ".join(name for name, value in ((size_name, num_replicas),
                                                             ("rank", rank)) if value is None)
             raise ValueError(f"{missing} not given and no process group is initialised: pass "
                              f"{missing} explicitly or call "
@@ -57,10 +66,10 @@ def _resolve_replicas(num_replicas, rank) -> tuple[int, int]:
             num_replicas = dist.get_world_size()
         if rank is None:
             rank = dist.get_rank()
-    num_replicas = check_positive_int(num_replicas, "num_replicas")
+    num_replicas = check_positive_int(num_replicas, size_name)
     rank = check_int(rank, "rank")
     if not 0 <= rank < num_replicas:
-        raise ValueError(f"rank must be in [0, {num_replicas}) for num_replicas={num_replicas}, "
+        raise ValueError(f"rank must be in [0, {num_replicas}) for {size_name}={num_replicas}, "
                          f"got {rank}")
     return num_replicas, rank
 
@@ -145,6 +154,47 @@ class DistributedWeightedSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return self.per_rank
+
+
+# ----- an IterableDataset split across ranks and DataLoader workers -----------------------------
+
+class RankWorkerStream(IterableDataset):
+    """The integers ``0 … num_items - 1`` as a stream, split across ranks *and* workers.
+
+    A distributed job with ``world_size`` ranks, each with a DataLoader of
+    ``num_workers`` workers, runs ``world_size × num_workers`` copies of ``__iter__``.
+    Copy number ``rank × num_workers + worker_id`` yields every
+    ``(world_size × num_workers)``-th item starting at its own number, so every item
+    comes out exactly once in the whole job. With ``split_workers=False`` only the ranks
+    split the stream, and every worker of a rank repeats that rank's share.
+
+    ``rank`` and ``world_size`` are read when the dataset is built, in the training process
+    (from the process group if not given): DataLoader workers are not members of the
+    process group.
+
+    >>> [list(RankWorkerStream(10, rank=r, world_size=2)) for r in range(2)]
+    [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+    """
+
+    def __init__(self, num_items: int, *, rank: int | None = None,
+                 world_size: int | None = None, split_workers: bool = True):
+        super().__init__()
+        self.num_items = check_positive_int(num_items, "num_items")
+        self.world_size, self.rank = _resolve_replicas(world_size, rank, "world_size")
+        self.split_workers = check_bool(split_workers, "split_workers")
+
+    def __iter__(self) -> Iterator[int]:
+        info = get_worker_info()  # None in the main process (num_workers=0)
+        worker, num_workers = (info.id, info.num_workers) if info else (0, 1)
+        if not self.split_workers:
+            worker, num_workers = 0, 1
+        shard = self.rank * num_workers + worker  # this copy's number among all copies
+        num_shards = self.world_size * num_workers  # ranks × workers copies in the job
+        return iter(range(shard, self.num_items, num_shards))
+
+    def __repr__(self) -> str:
+        return (f"RankWorkerStream({self.num_items}, rank={self.rank}, "
+                f"world_size={self.world_size}, split_workers={self.split_workers})")
 
 
 # ----- what DistributedSampler hands each rank (pure functions for the picture and widget) -----
@@ -337,8 +387,20 @@ def _flat_params(model: torch.nn.Module) -> list[float]:
     return torch.cat([p.detach().flatten() for p in model.parameters()]).tolist()
 
 
-def _ddp_train(rank: int, world_size: int, cfg: dict) -> dict:
-    """One rank's training loop (the process group is already initialised)."""
+def _flat_grads(model: torch.nn.Module) -> list[float]:
+    return torch.cat([p.grad.flatten() for p in model.parameters()]).tolist()
+
+
+def ddp_train(cfg: dict) -> tuple[torch.nn.Module, dict]:
+    """One rank's training loop; the process group is already initialised.
+
+    Returns the DDP-wrapped model and what this rank saw: ``rank``, ``world_size``,
+    ``sampler_len``, ``steps`` (``epoch``, ``indices``, ``loss`` per step) and ``params``.
+    Run it through :func:`run_ddp_demo`.
+
+    >>> callable(ddp_train)
+    True
+    """
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
     from torch.utils.data import DataLoader, DistributedSampler
@@ -361,39 +423,209 @@ def _ddp_train(rank: int, world_size: int, cfg: dict) -> dict:
             if len(log) == cfg["steps"]:
                 break
         epoch += 1
-    return {"rank": dist.get_rank(), "world_size": dist.get_world_size(),
-            "sampler_len": len(sampler), "steps": log, "params": _flat_params(model.module)}
+    return model, {"rank": dist.get_rank(), "world_size": dist.get_world_size(),
+                   "sampler_len": len(sampler), "steps": log,
+                   "params": _flat_params(model.module)}
 
 
-def ddp_demo_worker(rank: int, world_size: int, init_method: str, cfg: dict,
-                    out_dir: str) -> None:
-    """The function each spawned process runs (``fn(i, *args)`` for ``mp.start_processes``).
+def count_all_reduces(model) -> dict:
+    """Make a ``DistributedDataParallel`` model count its gradient all-reduces.
 
-    Joins the ``gloo`` group, trains (``_ddp_train``), always destroys the group, and writes
-    its result to ``out_dir/rank{rank}.json``. Use it through ``run_ddp_demo``.
+    Registers a communication hook that adds 1 to ``counter["all_reduces"]`` and then does
+    what DDP does without a hook (``allreduce_hook``: all-reduce the bucket, divide by the
+    world size). Returns ``counter``. A model this small has one gradient bucket, so the
+    count is the number of synchronised ``backward()`` calls.
 
-    >>> callable(ddp_demo_worker)
+    >>> callable(count_all_reduces)
     True
     """
-    started = time.monotonic()  # CLOCK_MONOTONIC: comparable across processes on Linux
+    from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
+
+    def hook(counter, bucket):
+        counter["all_reduces"] += 1
+        return allreduce_hook(None, bucket)  # None: the default process group
+
+    counter = {"all_reduces": 0}
+    model.register_comm_hook(counter, hook)
+    return counter
+
+
+def ddp_accumulate(cfg: dict, *, use_no_sync: bool) -> tuple[torch.nn.Module, dict]:
+    """Gradient accumulation under DDP: ``accumulate`` micro-batches per optimizer step.
+
+    With ``use_no_sync=True`` the micro-batches before the last one of each step run inside
+    ``model.no_sync()``, so their ``backward()`` does not all-reduce. Returns the model and
+    ``{"all_reduces", "optimizer_steps", "grads" (after every backward), "global_batches"
+    (this rank's indices per step), "params"}``.
+
+    >>> callable(ddp_accumulate)
+    True
+    """
+    from torch.nn.parallel import DistributedDataParallel
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    data = ddp_demo_data(cfg["num_samples"], cfg["seed"])
+    loader = DataLoader(data, batch_size=cfg["micro_batch"],
+                        sampler=DistributedSampler(data, shuffle=False))
+    model = DistributedDataParallel(ddp_demo_model(cfg["seed"]))
+    counter = count_all_reduces(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
+    k, grads, batches, seen = cfg["accumulate"], [], [], []
+    for step, (index, x, y) in enumerate(loader, start=1):
+        last = step % k == 0  # the last micro-batch of this optimizer step
+        skip_sync = model.no_sync() if use_no_sync and not last else contextlib.nullcontext()
+        with skip_sync:  # the forward pass must be inside no_sync() too
+            loss = torch.nn.functional.mse_loss(model(x), y) / k  # mean over k micro-batches
+            loss.backward()
+        grads.append(_flat_grads(model.module))
+        seen += index.tolist()
+        if last:
+            optimizer.step()
+            optimizer.zero_grad()
+            batches.append(seen)
+            seen = []
+    return model, {"all_reduces": counter["all_reduces"], "optimizer_steps": len(batches),
+                   "grads": grads, "global_batches": batches,
+                   "params": _flat_params(model.module)}
+
+
+def ddp_evaluate(model: torch.nn.Module, cfg: dict) -> dict:
+    """Mean squared error of ``model`` on ``cfg["eval_samples"]`` held-out samples, three ways.
+
+    ``padded``: a ``DistributedSampler`` (which pads), summed over ranks: repeats count twice.
+    ``gathered``: the same shards, but every rank's ``(index, error)`` pairs are gathered
+    and each index is counted once. ``uneven``: shards without padding (rank ``r`` takes
+    ``r, r + world_size, …``), sums and counts all-reduced. Every rank returns the same.
+
+    >>> callable(ddp_evaluate)
+    True
+    """
+    import torch.distributed as dist
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    data = ddp_demo_data(cfg["eval_samples"], cfg["seed"] + 1)  # not the training data
+    rank, world_size = dist.get_rank(), dist.get_world_size()
+    padded_loader = DataLoader(data, batch_size=4,
+                               sampler=DistributedSampler(data, shuffle=False))
+    index, errors = squared_errors(model, padded_loader)
+    totals = torch.tensor([errors.sum().item(), len(errors)], dtype=torch.float64)
+    dist.all_reduce(totals)  # sums over the ranks
+    padded = {"mse": (totals[0] / totals[1]).item(), "count": int(totals[1])}
+    everyone = [None] * world_size
+    dist.all_gather_object(everyone, (index.tolist(), errors.tolist()))
+    by_index = {i: e for idx, err in everyone for i, e in zip(idx, err, strict=True)}
+    gathered = {"mse": sum(by_index.values()) / len(by_index), "count": len(by_index)}
+    uneven_loader = DataLoader(data, batch_size=4, sampler=range(rank, len(data), world_size))
+    _, errors = squared_errors(model, uneven_loader)
+    totals = torch.tensor([errors.sum().item(), len(errors)], dtype=torch.float64)
+    dist.all_reduce(totals)
+    uneven = {"mse": (totals[0] / totals[1]).item(), "count": int(totals[1])}
+    return {"padded": padded, "gathered": gathered, "uneven": uneven}
+
+
+def squared_errors(model: torch.nn.Module, loader) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(indices, squared errors)`` of every sample ``loader`` yields, in order.
+
+    Runs the plain module (``model.module`` for a DDP model) under ``torch.no_grad()``.
+
+    >>> index, err = squared_errors(ddp_demo_model(), [ddp_demo_data(3).tensors])
+    >>> index.tolist(), err.shape
+    ([0, 1, 2], torch.Size([3]))
+    """
+    net = getattr(model, "module", model)
+    indices, errors = [], []
+    with torch.no_grad():
+        for index, x, y in loader:
+            indices.append(index)
+            errors.append(((net(x) - y) ** 2).flatten().double())
+    return torch.cat(indices), torch.cat(errors)
+
+
+def ddp_save_checkpoint(model: torch.nn.Module, path) -> dict:
+    """Rank 0 saves ``model.module.state_dict()`` to ``path``; after a barrier every rank
+    loads it. Returns what this rank saw: the saved keys, the DDP wrapper's own keys, and
+    whether the loaded tensors equal this rank's parameters.
+
+    >>> callable(ddp_save_checkpoint)
+    True
+    """
     import torch.distributed as dist
 
-    # This process's output goes to a log file, not to the parent's terminal or notebook
-    # cell (where it would interleave at random); run_ddp_demo shows it if a worker fails.
+    if dist.get_rank() == 0:  # one writer: every rank holds the same parameters
+        torch.save(model.module.state_dict(), path)  # .module: keys without "module."
+    dist.barrier()  # no rank goes on (and reads the file) before rank 0 has written it
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    own = model.module.state_dict()
+    return {"saved_keys": list(state), "ddp_keys": list(model.state_dict()),
+            "loaded_equals_own": all(torch.equal(state[k], own[k]) for k in own)}
+
+
+def ddp_params_sync(cfg: dict) -> dict:
+    """When does DDP copy parameters between ranks? Only when it wraps the model.
+
+    Every rank builds its model from a different seed, wraps it in DDP, then adds its rank
+    to the bias and takes one SGD step. Returns this rank's parameters at each stage.
+
+    >>> callable(ddp_params_sync)
+    True
+    """
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    rank = dist.get_rank()
+    local = ddp_demo_model(cfg["seed"] + rank)  # a different start on every rank
+    before = _flat_params(local)
+    model = DistributedDataParallel(local)  # copies rank 0's parameters to every rank
+    wrapped = _flat_params(model.module)
+    with torch.no_grad():
+        model.module.bias += rank  # the ranks now disagree
+    _, x, y = ddp_demo_data(cfg["num_samples"], cfg["seed"])[rank::dist.get_world_size()]
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
+    torch.nn.functional.mse_loss(model(x), y).backward()  # gradients are averaged...
+    optimizer.step()  # ...but parameters are not sent again
+    return {"before": before, "wrapped": wrapped, "after_step": _flat_params(model.module)}
+
+
+#: What a worker can do, in this order (``run_ddp_demo(parts=...)``).
+PARTS = ("train", "params_sync", "accumulate", "evaluate", "checkpoint")
+
+
+def _run_parts(cfg: dict, out_dir: str) -> dict:
+    """Run the requested lesson functions in order; evaluate and checkpoint the last model."""
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    result, model = {}, None
+    if "train" in cfg["parts"]:
+        model, train = ddp_train(cfg)
+        result.update(train)
+    if "params_sync" in cfg["parts"]:
+        result["params_sync"] = ddp_params_sync(cfg)
+    if "accumulate" in cfg["parts"]:
+        model, no_sync = ddp_accumulate(cfg, use_no_sync=True)
+        _, every_step = ddp_accumulate(cfg, use_no_sync=False)
+        result["accumulate"] = {"no_sync": no_sync, "every_step": every_step}
+    if model is None:
+        model = DistributedDataParallel(ddp_demo_model(cfg["seed"]))
+    if "evaluate" in cfg["parts"]:
+        result["evaluate"] = ddp_evaluate(model, cfg)
+    if "checkpoint" in cfg["parts"]:
+        result["checkpoint"] = ddp_save_checkpoint(model, Path(out_dir) / "checkpoint.pt")
+        result["checkpoint"]["files"] = sorted(p.name for p in Path(out_dir).glob("*.pt"))
+    result.setdefault("rank", dist.get_rank())
+    result.setdefault("world_size", dist.get_world_size())
+    return result
+
+
+def _log_to_file(out_dir: str, rank: int) -> None:
+    """Send this process's stdout and stderr to ``out_dir/rank{rank}.log``."""
     log = os.open(Path(out_dir) / f"rank{rank}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    torch.set_num_threads(1)  # 2 processes on a small CPU: no oversubscription
-    dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=world_size,
-                            timeout=timedelta(seconds=cfg["timeout"]))
-    joined = time.monotonic()
-    try:
-        result = _ddp_train(rank, world_size, cfg)
-        trained = time.monotonic()
-    finally:
-        dist.destroy_process_group()
-    result["clock"] = {"started": started, "joined": joined, "trained": trained,
-                       "destroyed": time.monotonic()}
+
+
+def _write_and_exit(result: dict, out_dir: str, rank: int) -> None:
+    """Write ``out_dir/rank{rank}.json`` atomically, then leave without interpreter teardown."""
     path = Path(out_dir) / f"rank{rank}.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(result))
@@ -406,6 +638,47 @@ def ddp_demo_worker(rank: int, world_size: int, init_method: str, cfg: dict,
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def ddp_demo_worker(rank: int, world_size: int, init_method: str, cfg: dict,
+                    out_dir: str) -> None:
+    """The function each spawned process runs (``fn(i, *args)`` for ``mp.start_processes``).
+
+    Joins the ``gloo`` process group, runs the lesson functions named in ``cfg["parts"]``
+    (:func:`ddp_train` first), always destroys the group, and writes its result to
+    ``out_dir/rank{rank}.json``. Use it through :func:`run_ddp_demo`.
+
+    >>> callable(ddp_demo_worker)
+    True
+    """
+    import torch.distributed as dist
+
+    started = time.monotonic()  # CLOCK_MONOTONIC: comparable across processes on Linux
+    _log_to_file(out_dir, rank)  # prints would interleave at random in the notebook
+    torch.set_num_threads(1)  # 2 processes on a small CPU: no oversubscription
+    dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=world_size,
+                            timeout=timedelta(seconds=cfg["timeout"]))
+    joined = time.monotonic()
+    try:
+        result = _run_parts(cfg, out_dir)  # ddp_train(cfg), then the other parts asked for
+        trained = time.monotonic()
+    finally:
+        dist.destroy_process_group()  # always, even if training failed
+    result["clock"] = {"started": started, "joined": joined, "trained": trained,
+                       "destroyed": time.monotonic()}
+    _write_and_exit(result, out_dir, rank)
+
+
+def _check_parts(parts) -> list[str]:
+    if isinstance(parts, str) or not isinstance(parts, (list, tuple)):
+        raise TypeError(f"parts must be a tuple of names from {PARTS}, "
+                        f"got {type(parts).__name__}")
+    for part in parts:
+        if part not in PARTS:
+            raise ValueError(f"parts must name some of {PARTS}, got {part!r}")
+    if not parts:
+        raise ValueError(f"parts must name at least one of {PARTS}")
+    return list(parts)
 
 
 @contextlib.contextmanager
@@ -447,19 +720,31 @@ def _log_tails(out_dir, world_size: int, chars: int = 2000) -> str:
 
 def run_ddp_demo(world_size: int = 2, steps: int = 4, per_rank_batch: int = 4, *,
                  num_samples: int = 16, lr: float = 0.1, seed: int = 0,
-                 timeout: float = 60.0) -> dict:
+                 timeout: float = 60.0, parts=("train",), accumulate: int = 2,
+                 micro_batch: int = 2, eval_samples: int = 11) -> dict:
     """Train ``ddp_demo_model`` with ``DistributedDataParallel`` in ``world_size`` processes.
 
     The processes are started with ``torch.multiprocessing.start_processes(...,
     start_method="spawn")``, meet at ``tcp://127.0.0.1:<free port>`` and use the ``gloo``
-    backend (CPU). Each uses a ``DistributedSampler`` (``set_epoch`` every epoch) and a
-    DataLoader with ``batch_size=per_rank_batch``, and takes ``steps`` SGD steps.
+    backend (CPU). Each runs :func:`ddp_demo_worker`, which runs the lesson functions named
+    in ``parts`` (a subset of :data:`PARTS`), in that order:
+
+    - ``"train"``: :func:`ddp_train`, a ``DistributedSampler`` (``set_epoch`` every epoch),
+      a DataLoader with ``batch_size=per_rank_batch``, ``steps`` SGD steps;
+    - ``"params_sync"``: :func:`ddp_params_sync`;
+    - ``"accumulate"``: :func:`ddp_accumulate` with and without ``no_sync()``
+      (``accumulate`` micro-batches of ``micro_batch`` per optimizer step);
+    - ``"evaluate"``: :func:`ddp_evaluate` on ``eval_samples`` held-out samples;
+    - ``"checkpoint"``: :func:`ddp_save_checkpoint`.
 
     Returns ``{"world_size", "port", "elapsed_s", "config", "ranks"}``; ``ranks[r]`` holds
-    rank ``r``'s ``steps`` (``epoch``, ``indices``, ``loss`` per step), ``sampler_len``,
-    final ``params`` (weight then bias, as floats) and ``times`` in seconds: ``start`` (from
+    rank ``r``'s results: for ``"train"`` its ``steps`` (``epoch``, ``indices``, ``loss`` per
+    step), ``sampler_len`` and final ``params`` (weight then bias, as floats); for each other
+    part a key of that name. Always ``rank``, ``world_size`` and ``times`` in seconds:
+    ``start`` (from
     the launch until its worker function ran: a new interpreter importing torch), ``init``
-    (``init_process_group``), ``train`` (building the model and training) and ``destroy``
+    (``init_process_group``), ``train`` (building the models and running ``parts``) and
+    ``destroy``
     (``destroy_process_group``). Raises ``TimeoutError`` if the run takes longer than
     ``timeout`` seconds and ``RuntimeError`` if a worker fails; in every case all children
     have been stopped and joined, and the temporary folder removed.
@@ -468,6 +753,11 @@ def run_ddp_demo(world_size: int = 2, steps: int = 4, per_rank_batch: int = 4, *
     Traceback (most recent call last):
     ...
     ValueError: world_size must be a positive integer (>= 1), got 0
+    >>> run_ddp_demo(parts=("train", "fly"))
+    Traceback (most recent call last):
+    ...
+    ValueError: parts must name some of ('train', 'params_sync', 'accumulate', 'evaluate', \
+'checkpoint'), got 'fly'
     """
     import torch.multiprocessing as mp
 
@@ -476,11 +766,17 @@ def run_ddp_demo(world_size: int = 2, steps: int = 4, per_rank_batch: int = 4, *
            "per_rank_batch": check_positive_int(per_rank_batch, "per_rank_batch"),
            "num_samples": check_positive_int(num_samples, "num_samples"),
            "lr": check_real(lr, "lr", minimum=0), "seed": check_int(seed, "seed", minimum=0),
-           "timeout": check_real(timeout, "timeout", minimum=0)}
+           "timeout": check_real(timeout, "timeout", minimum=0),
+           "parts": _check_parts(parts),
+           "accumulate": check_positive_int(accumulate, "accumulate"),
+           "micro_batch": check_positive_int(micro_batch, "micro_batch"),
+           "eval_samples": check_positive_int(eval_samples, "eval_samples")}
     if cfg["timeout"] == 0:
         raise ValueError("timeout must be > 0 seconds, got 0.0")
     if num_samples < world_size:
         raise ValueError(f"num_samples must be >= world_size={world_size}, got {num_samples}")
+    if eval_samples < world_size:
+        raise ValueError(f"eval_samples must be >= world_size={world_size}, got {eval_samples}")
     port = free_port()
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="batchlab_ddp_") as out_dir:
@@ -514,6 +810,66 @@ def run_ddp_demo(world_size: int = 2, steps: int = 4, per_rank_batch: int = 4, *
                       "destroy": clock["destroyed"] - clock["trained"]}
     return {"world_size": world_size, "port": port, "elapsed_s": elapsed, "config": cfg,
             "ranks": ranks}
+
+
+def _descendants(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children, grandchildren, … (Linux ``/proc``; else [])."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def run_torchrun(script, *script_args, nproc_per_node: int = 2, timeout: float = 60.0,
+                 grace: float = 10.0) -> subprocess.CompletedProcess:
+    """Run ``torchrun --standalone --nproc-per-node=N script args…`` on this machine.
+
+    The same as typing the command in a terminal (``python -m torch.distributed.run`` is
+    ``torchrun``): one node, a rendezvous on a free local port. Returns the finished
+    process (``returncode``, ``stdout``, ``stderr``). After ``timeout`` seconds torchrun gets
+    ``SIGTERM``, on which it stops its workers; whatever is still running ``grace`` seconds
+    later is killed, and ``TimeoutError`` is raised. Torchrun starts each worker in a
+    session of its own, so killing torchrun's process group would not reach them.
+
+    >>> run_torchrun("train.py", nproc_per_node=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: nproc_per_node must be a positive integer (>= 1), got 0
+    """
+    nproc = check_positive_int(nproc_per_node, "nproc_per_node")
+    timeout = check_real(timeout, "timeout", minimum=0)
+    grace = check_real(grace, "grace", minimum=0)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+           f"--nproc-per-node={nproc}", str(script), *map(str, script_args)]
+    # Output goes to files, not pipes: a worker that outlives torchrun cannot block us.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            family = _descendants(proc.pid)  # before torchrun exits and they are re-parented
+            proc.terminate()  # torchrun's agent stops its workers on SIGTERM
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                for pid in (proc.pid, *family):
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+                proc.wait()
+            raise TimeoutError(f"torchrun did not finish within timeout={timeout} s; it and "
+                               f"its workers were stopped") from None
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
 
 
 def train_single_process(global_batches, *, num_samples: int = 16, lr: float = 0.1,

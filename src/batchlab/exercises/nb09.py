@@ -1,32 +1,28 @@
 """Exercises for notebook 09 (sampling across processes).
 
->>> q1.check([3, 7, 11, 1])
+>>> q1.check((3, 7, 11, 1))
 Correct!
->>> q2.check((32, 40))  # doctest: +ELLIPSIS
-Not quite. the effective batch is not right: ... Hint: ex.q2.hint()
+>>> q2.check(buggy_epoch_shards)  # doctest: +ELLIPSIS
+Not quite. with 10 samples on 3 ranks, epoch 0 never reads ... Hint: ex.q2.hint()
+>>> def shard(draw, rank, num_replicas):
+...     ...
+>>> q3.check(shard)
+Not attempted yet: write the body of your function (it returned None) and run the cell again.
 """
 
 from __future__ import annotations
 
 import math
 
-import torch
+from torch.utils.data import DataLoader, DistributedSampler
 
-from ._question import Question, as_int, questions
-
-
-def _as_int_list(values):
-    if isinstance(values, torch.Tensor):
-        values = values.tolist()
-    if not isinstance(values, (list, tuple)):
-        raise ValueError(f"expected a list of indices, got {type(values).__name__}")
-    return [as_int(v) for v in values]
-
+from ._question import Question, as_int, as_int_list, questions
+from .nb05 import WriteCodeQuestion
 
 # ----- q1: which indices does a rank get? -----------------------------------------------------
 
 def _judge_rank3(answer):
-    got = _as_int_list(answer)
+    got = as_int_list(answer)
     if got == [3, 7, 11]:
         return "that is only 3 indices, but every rank gets ceil(14 / 4) = 4."
     if got[:3] == [3, 7, 11] and len(got) == 4 and got[3] != 1:
@@ -46,31 +42,101 @@ q1 = Question(
 )
 
 
-# ----- q2: effective batch size and steps per epoch ----------------------------------------------
+# ----- q2: find the bug in a DDP epoch loop -----------------------------------------------------
 
-def _judge_effective(answer):
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return "answer with a pair: (effective_batch, steps_per_epoch)."
-    batch, steps = (as_int(v) for v in answer)
-    if batch != 2 * 4 * 32:
-        return "the effective batch is not right: one optimizer step uses every rank's batch."
-    if steps != math.ceil(math.ceil(10_000 / 8) / 32):
-        return "the effective batch is right, but each rank only sees its share of the data."
+def buggy_epoch_shards(dataset, rank, world_size, num_epochs):
+    """``{epoch: indices rank reads}`` — with two bugs (notebook 09, exercise 2)."""
+    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=rank)
+    loader = DataLoader(dataset, batch_size=2, sampler=sampler)
+    read = {}
+    for epoch in range(num_epochs):
+        read[epoch] = [i for batch in loader for i in batch.tolist()]
+    return read
+
+
+def _fixed_epoch_shards(dataset, rank, world_size, num_epochs):
+    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=0)
+    loader = DataLoader(dataset, batch_size=2, sampler=sampler)
+    read = {}
+    for epoch in range(num_epochs):
+        sampler.set_epoch(epoch)
+        read[epoch] = [i for batch in loader for i in batch.tolist()]
+    return read
+
+
+def _only_set_epoch(dataset, rank, world_size, num_epochs):
+    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=rank)
+    epochs = []
+    for epoch in range(num_epochs):
+        sampler.set_epoch(epoch)
+        epochs.append(list(sampler))
+    return epochs
+
+
+def _only_same_seed(dataset, rank, world_size, num_epochs):
+    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=0)
+    return {epoch: list(sampler) for epoch in range(num_epochs)}
+
+
+def _epochs(read, num_epochs):
+    """A student's ``{epoch: indices}`` (or a list of epochs) as a list of int lists."""
+    if isinstance(read, dict):
+        read = [read.get(epoch, []) for epoch in range(num_epochs)]
+    return [as_int_list(indices) for indices in read]
+
+
+_Q2_CASES = [(10, 3), (8, 2), (7, 2), (12, 4)]
+
+
+def _probe_q2(fn):
+    return fn(range(10), 0, 3, 2)
+
+
+def _judge_epoch_shards(fn):
+    if not callable(fn):
+        return f"give your function itself (ex.q2.check(epoch_shards)), not a {type(fn).__name__}."
+    for n, world_size in _Q2_CASES:
+        runs = [_epochs(fn(range(n), rank, world_size, 3), 3) for rank in range(world_size)]
+        again = [_epochs(fn(range(n), rank, world_size, 3), 3) for rank in range(world_size)]
+        if runs != again:
+            return "two calls give different indices: seed the sampler, not the global RNG."
+        if any(len(epochs) != 3 for epochs in runs):
+            return "return {epoch: indices} with one entry per epoch."
+        for epoch in range(3):
+            seen = [i for epochs in runs for i in epochs[epoch]]
+            missing = sorted(set(range(n)) - set(seen))
+            if missing:
+                return (f"with {n} samples on {world_size} ranks, epoch {epoch} never reads "
+                        f"{missing}, and reads other samples on two ranks: the ranks do not "
+                        f"split one shared permutation.")
+        for rank, epochs in enumerate(runs):
+            if epochs[0] == epochs[1] or epochs[1] == epochs[2]:
+                return (f"rank {rank} reads {epochs[0]} in epoch 0 and the same order again "
+                        f"later: every epoch repeats the first one.")
     return True
 
 
-q2 = Question(
-    "torchrun --nnodes=2 --nproc-per-node=4 … train.py, where train.py uses "
-    "DistributedSampler(dataset) on 10,000 samples and DataLoader(batch_size=32, "
-    "sampler=sampler). How many samples go into one optimizer step (the effective batch), "
-    "and how many steps does one epoch take? Answer: (effective_batch, steps_per_epoch).",
-    _judge_effective,
-    hint="WORLD_SIZE = nnodes × nproc-per-node. Each rank gets ceil(10000 / WORLD_SIZE) "
-         "samples and cuts them into batches of 32; all ranks step together.",
-    solution="answer = (256, 40)  # 8 ranks × 32; each rank: ceil(10000 / 8) = 1250 samples, "
-             "ceil(1250 / 32) = 40 batches",
-    reference=(256, 40),
-    wrong=[(32, 40), (256, 313), (32, 313), (128, 40), (256, 39)],
+q2 = WriteCodeQuestion(
+    "Find the two bugs in buggy_epoch_shards (shown in the notebook) and write the fixed "
+    "epoch_shards(dataset, rank, world_size, num_epochs): {epoch: the indices rank `rank` "
+    "reads in that epoch}. Over all ranks, every epoch must read every sample, and each epoch "
+    "a new order.",
+    _judge_epoch_shards,
+    probe=_probe_q2,
+    hint="Run the buggy function for every rank and compare: which samples does an epoch "
+         "miss, and does epoch 1 differ from epoch 0? Section 2 and the Common misconceptions "
+         "show both symptoms.",
+    solution="def epoch_shards(dataset, rank, world_size, num_epochs):\n"
+             "    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank,\n"
+             "                                 seed=0)  # the same seed on every rank\n"
+             "    loader = DataLoader(dataset, batch_size=2, sampler=sampler)\n"
+             "    read = {}\n"
+             "    for epoch in range(num_epochs):\n"
+             "        sampler.set_epoch(epoch)  # a new permutation each epoch\n"
+             "        read[epoch] = [i for batch in loader for i in batch.tolist()]\n"
+             "    return read",
+    reference=_fixed_epoch_shards,
+    wrong=[buggy_epoch_shards, _only_set_epoch, _only_same_seed, [0, 3, 6]],
 )
 
 
@@ -105,10 +171,10 @@ _CASES = [([5, 5, 2, 9, 0, 7, 7], 3), ([4, 1, 8, 1], 2), ([3, 1, 4, 1, 5, 9, 2, 
 
 def _judge_shard(fn):
     if not callable(fn):
-        return f"answer with your function itself (answer = shard), not a {type(fn).__name__}."
+        return f"give your function itself (ex.q3.check(shard)), not a {type(fn).__name__}."
     for draw, num_replicas in _CASES:
         for rank in range(num_replicas):
-            got = _as_int_list(fn(list(draw), rank, num_replicas))
+            got = as_int_list(fn(list(draw), rank, num_replicas))
             want = _reference_shard(draw, rank, num_replicas)
             if got != want:
                 return (f"shard({draw}, rank={rank}, num_replicas={num_replicas}) should be "
@@ -116,22 +182,53 @@ def _judge_shard(fn):
     return True
 
 
-q3 = Question(
+def _probe_q3(fn):
+    return fn([5, 5, 2, 9, 0, 7, 7], 0, 3)
+
+
+q3 = WriteCodeQuestion(
     "Write shard(draw, rank, num_replicas): the part of a global draw (a list of indices) that "
     "rank `rank` gets, laid out like DistributedSampler and DistributedWeightedSampler with "
     "drop_last=False: pad the draw to a multiple of num_replicas by repeating its first "
-    "entries, then take every num_replicas-th entry starting at `rank`. "
-    "Answer with the function: answer = shard.",
+    "entries, then take every num_replicas-th entry starting at `rank`.",
     _judge_shard,
-    hint="per_rank = math.ceil(len(draw) / num_replicas); the padded list has "
-         "per_rank * num_replicas entries; a slice with a step does the rest.",
+    probe=_probe_q3,
+    hint="How long must the padded draw be so that every rank gets the same number of "
+         "entries? Then one slice with a step picks a rank's entries.",
     solution="def shard(draw, rank, num_replicas):\n"
              "    per_rank = math.ceil(len(draw) / num_replicas)\n"
              "    padded = draw + draw[:per_rank * num_replicas - len(draw)]\n"
-             "    return padded[rank::num_replicas]\n\n"
-             "answer = shard",
+             "    return padded[rank::num_replicas]",
     reference=_reference_shard,
     wrong=[_contiguous_chunks, _no_padding, _pad_from_end, [0, 3, 6]],
+)
+
+
+# ----- q4: how many samples does a padded evaluation count twice? -------------------------------
+
+def _judge_twice(answer):
+    twice = as_int(answer)
+    if twice == 0:
+        return ("10 001 is not a multiple of 8: DistributedSampler pads every rank to the "
+                "same length.")
+    if twice == 1:
+        return "the padding fills up to a multiple of 8, which may take more than one repeat."
+    if twice == 8:
+        return "count the slots: 8 ranks × ceil(10 001 / 8), minus the 10 001 real samples."
+    return twice == 7
+
+
+q4 = Question(
+    "A validation set of 10,001 samples is evaluated on 8 ranks, each with "
+    "DistributedSampler(val_set, shuffle=False); every rank counts its correct predictions "
+    "and its samples, and both counts are summed with all_reduce. How many samples are "
+    "counted twice?",
+    _judge_twice,
+    hint="Every rank gets ceil(N / world_size) indices; the sampler fills the slots beyond N "
+         "by repeating indices from the start of the list.",
+    solution="answer = 7  # 8 ranks × ceil(10001 / 8) = 8 × 1251 = 10008 slots for 10001 samples",
+    reference=7,
+    wrong=[0, 1, 8, 10008],
 )
 
 QUESTIONS = questions(globals())
