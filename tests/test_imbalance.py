@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from sklearn.metrics import balanced_accuracy_score
 
 from batchlab import imbalance
@@ -130,13 +131,30 @@ def test_prior_correction_rejects_bad_input(logits, train, true, error):
 
 
 # ----------------------------------------------------------------------------- model
-def test_fit_softmax_regression_is_deterministic_and_restores_threads():
-    ds = Blobs2D((40, 20), seed=0)
+def _max_grad(model, features, labels, class_weight=None):
+    model.zero_grad()
+    F.cross_entropy(model(features.double()), labels, weight=class_weight).backward()
+    return max(float(p.grad.abs().max()) for p in model.parameters())
+
+
+def test_fit_softmax_regression_converges_is_deterministic_and_restores_threads():
+    ds = Blobs2D((40, 20, 10), seed=0)
     threads = torch.get_num_threads()
-    a = imbalance.fit_softmax_regression(ds.features, ds.labels, steps=50)
-    b = imbalance.fit_softmax_regression(ds.features, ds.labels, steps=50)
+    a = imbalance.fit_softmax_regression(ds.features, ds.labels, tol=1e-8)
+    b = imbalance.fit_softmax_regression(ds.features, ds.labels, tol=1e-8)
     assert torch.get_num_threads() == threads
+    assert a.weight.dtype == torch.float64 and a.weight.grad is None
     assert torch.equal(a.weight, b.weight) and torch.equal(a.bias, b.bias)
+    assert _max_grad(a, ds.features, ds.labels) <= 1e-8
+
+
+def test_fit_softmax_regression_matches_the_bias_identity():
+    # at the minimum, the mean predicted probability of each class equals its share
+    ds = Blobs2D((90, 9, 3), seed=1)
+    model = imbalance.fit_softmax_regression(ds.features, ds.labels, tol=1e-10)
+    with torch.no_grad():
+        mean_p = model(ds.features.double()).softmax(dim=1).mean(dim=0)
+    assert torch.allclose(mean_p, torch.tensor([90, 9, 3], dtype=torch.double) / 102, atol=1e-8)
 
 
 def test_fit_softmax_regression_weights_move_the_boundary_to_the_majority():
@@ -144,10 +162,18 @@ def test_fit_softmax_regression_weights_move_the_boundary_to_the_majority():
     plain = imbalance.fit_softmax_regression(ds.features, ds.labels)
     weighted = imbalance.fit_softmax_regression(ds.features, ds.labels,
                                                 class_weight=[1.0, 30.0])
+    assert _max_grad(weighted, ds.features, ds.labels,
+                     torch.tensor([1.0, 30.0], dtype=torch.double)) <= 1e-6
     with torch.no_grad():
-        n_plain = int((plain(ds.features).argmax(1) == 1).sum())
-        n_weighted = int((weighted(ds.features).argmax(1) == 1).sum())
+        n_plain = int((plain(ds.features.double()).argmax(1) == 1).sum())
+        n_weighted = int((weighted(ds.features.double()).argmax(1) == 1).sum())
     assert n_weighted > n_plain
+
+
+def test_fit_softmax_regression_stops_at_max_iter():
+    ds = Blobs2D((40, 20), seed=0)
+    one_step = imbalance.fit_softmax_regression(ds.features, ds.labels, max_iter=1)
+    assert _max_grad(one_step, ds.features, ds.labels) > 1e-3
 
 
 @pytest.mark.parametrize("kwargs, error", [
@@ -155,8 +181,9 @@ def test_fit_softmax_regression_weights_move_the_boundary_to_the_majority():
     ({"labels": torch.zeros(3)}, TypeError),
     ({"labels": torch.zeros(2, dtype=torch.long)}, ValueError),
     ({"class_weight": [1.0, 2.0, 3.0]}, ValueError),
-    ({"steps": 0}, ValueError),
-    ({"lr": -1.0}, ValueError),
+    ({"max_iter": 0}, ValueError),
+    ({"tol": -1.0}, ValueError),
+    ({"tol": "small"}, TypeError),
 ])
 def test_fit_softmax_regression_rejects_bad_input(kwargs, error):
     args = {"features": torch.zeros(3, 2), "labels": torch.tensor([0, 1, 1])} | kwargs
@@ -168,8 +195,10 @@ def test_fit_softmax_regression_rejects_bad_input(kwargs, error):
 def test_plot_classifier_with_and_without_model():
     ds = Blobs2D((20, 10, 5), seed=0)
     assert len(imbalance.plot_classifier(ds).axes[0].collections) == 3   # three scatters
-    model = imbalance.fit_softmax_regression(ds.features, ds.labels, steps=5)
+    model = imbalance.fit_softmax_regression(ds.features, ds.labels, max_iter=5)
     assert len(imbalance.plot_classifier(ds, model).axes[0].collections) > 3   # + regions
+    float_model = torch.nn.Linear(2, 3)                                         # float32 works too
+    assert len(imbalance.plot_classifier(ds, float_model).axes[0].collections) > 3
     with pytest.raises(TypeError):
         imbalance.plot_classifier(torch.zeros(3, 2))
     with pytest.raises(TypeError):
@@ -215,11 +244,12 @@ def _recalls(fig):
 
 @pytest.mark.parametrize("ratio", [imbalance.RATIOS[0], imbalance.RATIOS[-1]])
 @pytest.mark.parametrize("strength", [0.0, 1.0])
-def test_render_imbalance_at_every_corner(ratio, strength):
-    fig = imbalance.render_imbalance(ratio, strength)
+@pytest.mark.parametrize("tau", [0.0, 1.0])
+def test_render_imbalance_at_every_corner(ratio, strength, tau):
+    fig = imbalance.render_imbalance(ratio, strength, tau)
     recalls = _recalls(fig)
     assert len(recalls) == 3 and all(0.0 <= r <= 1.0 for r in recalls)
-    assert fig.axes[0].get_title() == f"ratio {ratio}, strength {strength:g}"
+    assert fig.axes[0].get_title() == f"ratio {ratio}, strength {strength:g}, tau {tau:g}"
 
 
 def test_render_imbalance_weighting_helps_the_minority():
@@ -230,9 +260,23 @@ def test_render_imbalance_weighting_helps_the_minority():
     assert min(balanced_data) > 0.85
 
 
+def test_render_imbalance_post_hoc_adjustment_does_what_weighting_does():
+    weighted = _recalls(imbalance.render_imbalance(100, strength=1.0, tau=0.0))
+    adjusted = _recalls(imbalance.render_imbalance(100, strength=0.0, tau=1.0))
+    plain = _recalls(imbalance.render_imbalance(100, strength=0.0, tau=0.0))
+    assert adjusted[2] > plain[2] + 0.3
+    assert max(abs(a - b) for a, b in zip(weighted, adjusted, strict=True)) < 0.05
+    # a fully weighted model was trained for a uniform prior: tau has nothing left to do
+    assert _recalls(imbalance.render_imbalance(100, strength=1.0, tau=1.0)) == weighted
+    # balanced data: neither knob changes anything
+    assert _recalls(imbalance.render_imbalance(1, 0.0, 1.0)) == _recalls(
+        imbalance.render_imbalance(1, 1.0, 0.0))
+
+
 @pytest.mark.parametrize("kwargs, error", [({"ratio": 3}, ValueError),
                                            ({"strength": 1.5}, ValueError),
-                                           ({"strength": "full"}, TypeError)])
+                                           ({"strength": "full"}, TypeError),
+                                           ({"tau": -0.5}, ValueError)])
 def test_render_imbalance_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         imbalance.render_imbalance(**kwargs)
@@ -240,6 +284,36 @@ def test_render_imbalance_rejects_bad_arguments(kwargs, error):
 
 def test_imbalance_explorer_every_control_at_both_ends():
     explorer = imbalance.imbalance_explorer()
+    assert sorted(explorer.controls) == ["ratio", "strength", "tau"]
     explorer.controls["strength"].value = 0.0
+    explorer.controls["tau"].value = 0.0
     for name, (low, high) in sweep_ends(explorer, _recalls).items():
         assert low != high, name
+
+
+# ----------------------------------------------------------------------------- calibration, PR
+def test_plot_reliability_draws_the_diagonal_and_each_curve():
+    fig = imbalance.plot_reliability({"a": ([0.1, 0.6], [0.2, 0.5]), "b": (np.array([0.3]),
+                                                                         np.array([0.3]))})
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 3
+    assert list(lines[1].get_xdata()) == pytest.approx([0.2, 0.5])      # predicted on x
+    assert list(lines[1].get_ydata()) == pytest.approx([0.1, 0.6])      # observed on y
+
+
+@pytest.mark.parametrize("curves", [{}, {"a": [0.1, 0.2, 0.3]}, {"a": ([0.1, 0.2], [0.1])}, [1]])
+def test_plot_reliability_rejects_bad_curves(curves):
+    with pytest.raises(ValueError, match="curves"):
+        imbalance.plot_reliability(curves)
+
+
+def test_plot_pr_curves_draws_curves_and_points():
+    fig = imbalance.plot_pr_curves({"m": ([0.5, 0.8, 1.0], [1.0, 0.5, 0.0])},
+                                   points={f"t{i}": (0.8, 0.5) for i in range(6)})
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 7                                   # every point, markers cycle
+    assert list(lines[0].get_xdata()) == [1.0, 0.5, 0.0]     # recall on x
+    with pytest.raises(ValueError, match="curves"):
+        imbalance.plot_pr_curves({})
+    with pytest.raises(TypeError, match="points"):
+        imbalance.plot_pr_curves({"m": ([1.0], [1.0])}, points=[(0.5, 0.5)])

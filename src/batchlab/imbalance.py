@@ -1,13 +1,15 @@
 """Helpers for the class-imbalance notebook: data, metrics, batch mixes, a fast model, a widget.
 
-- ``CatsDogs``: seed 000's cats and dogs, small and imbalanced (dogs are brighter).
+- ``CatsDogs``: the sampler post's cats and dogs, small and imbalanced (dogs are brighter).
 - ``imbalance_metrics``: accuracy, balanced accuracy, per-class recall, confusion matrix
   (all from ``sklearn.metrics``).
 - ``batch_class_counts`` / ``plot_batch_composition``: how many samples of each class
   every batch of a loader holds.
 - ``prior_correction``: move logits trained under one class prior to another.
 - ``fit_softmax_regression`` / ``render_imbalance`` / ``imbalance_explorer``: a
-  full-batch, deterministic linear classifier, fast enough for a widget.
+  linear classifier trained full-batch to convergence, fast enough for a widget.
+- ``plot_reliability`` / ``plot_pr_curves``: a reliability diagram and precision-recall
+  curves from numbers computed with ``sklearn``.
 
 >>> ds = CatsDogs((6, 2), seed=0)
 >>> len(ds), ds.labels.tolist(), ds[0][0].shape
@@ -16,6 +18,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -37,6 +40,8 @@ __all__ = [
     "plot_batch_composition",
     "plot_classifier",
     "plot_effective_weights",
+    "plot_pr_curves",
+    "plot_reliability",
     "prior_correction",
     "render_imbalance",
     "undersample",
@@ -45,7 +50,9 @@ __all__ = [
 
 
 class CatsDogs(Dataset):
-    """Seed 000's cats and dogs, small and imbalanced: ``(image: float32[3, size, size], label)``.
+    """The sampler post's cats and dogs, small and imbalanced: ``(image, label)`` pairs.
+
+    ``image`` is ``float32[3, size, size]``, ``label`` an int64 scalar.
 
     Label 0 is a cat, 1 a dog (``classes = ("cat", "dog")``). Every image is a flat grey
     level plus pixel noise; dogs are brighter on average (grey level ~ N(0.6, 0.1)) than
@@ -222,17 +229,20 @@ def prior_correction(logits: torch.Tensor, train_prior, true_prior) -> torch.Ten
 
 
 def fit_softmax_regression(features: torch.Tensor, labels: torch.Tensor, *,
-                           class_weight=None, steps: int = 200, lr: float = 0.5) -> nn.Linear:
-    """A linear classifier trained full-batch with ``CrossEntropyLoss(weight=class_weight)``.
+                           class_weight=None, tol: float = 1e-6,
+                           max_iter: int = 1000) -> nn.Linear:
+    """A linear classifier trained full-batch to convergence with ``CrossEntropyLoss(weight=...)``.
 
-    Starts from zero weights and runs ``steps`` plain gradient-descent steps over the whole
-    set, so the result is deterministic (no seed, no batches) and takes milliseconds for
-    a few thousand 2-D points. Runs where ``features`` is, on one CPU thread (restored
-    afterwards). Returns the ``nn.Linear``.
+    Starts from zero weights and runs L-BFGS (strong-Wolfe line search) in float64 on the
+    whole set until every gradient entry is at most ``tol`` (or ``max_iter`` iterations),
+    so the result is deterministic (no seed, no batches) and is the minimiser of the
+    objective, not wherever an optimiser happened to stop. Runs on the CPU, on one thread
+    (restored afterwards); takes milliseconds for a few thousand 2-D points. Returns a
+    float64 ``nn.Linear``.
 
     >>> ds = Blobs2D((50, 50), seed=0)
-    >>> model = fit_softmax_regression(ds.features, ds.labels, steps=100)
-    >>> (model(ds.features).argmax(dim=1) == ds.labels).float().mean().item() > 0.9
+    >>> model = fit_softmax_regression(ds.features, ds.labels)
+    >>> (model(ds.features.double()).argmax(dim=1) == ds.labels).double().mean().item() > 0.9
     True
     """
     if not isinstance(features, torch.Tensor) or features.dim() != 2 \
@@ -243,36 +253,45 @@ def fit_softmax_regression(features: torch.Tensor, labels: torch.Tensor, *,
     if len(features) != len(labels) or len(labels) == 0:
         raise ValueError(f"features and labels must be non-empty and of equal length, "
                          f"got {len(features)} and {len(labels)}")
-    steps = check_positive_int(steps, "steps")
-    lr = check_real(lr, "lr", minimum=0.0)
+    tol = check_real(tol, "tol", minimum=0.0)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    features, labels = features.detach().cpu().double(), labels.cpu()
     num_classes = int(labels.max()) + 1
     if class_weight is not None:
-        class_weight = torch.as_tensor(class_weight, dtype=features.dtype).to(features.device)
+        class_weight = torch.as_tensor(class_weight, dtype=torch.float64).cpu()
         if class_weight.shape != (num_classes,):
             raise ValueError(f"class_weight must have one entry per class ({num_classes}), "
                              f"got shape {tuple(class_weight.shape)}")
-    model = nn.Linear(features.shape[1], num_classes).to(features.device)
+    model = nn.Linear(features.shape[1], num_classes).double()
     nn.init.zeros_(model.weight)
     nn.init.zeros_(model.bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    optimizer = torch.optim.LBFGS(model.parameters(), max_iter=max_iter, tolerance_grad=tol,
+                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(features), labels, weight=class_weight)
+        loss.backward()
+        return loss
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tensors this small: waking up more threads costs more than it saves
     try:
-        for _ in range(steps):
-            loss = F.cross_entropy(model(features), labels, weight=class_weight)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        optimizer.step(closure)
     finally:
         torch.set_num_threads(threads)
+    model.zero_grad()
     return model
 
 
 _COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
 
-def _draw_classifier(ax, dataset, model=None, *, limit: float = 5.0) -> None:
-    """Scatter ``dataset`` (2-D features) on ``ax``; shade ``model``'s decision regions."""
+def _draw_classifier(ax, dataset, model=None, *, limit: float = 5.0, offset=None) -> None:
+    """Scatter ``dataset`` (2-D features) on ``ax``; shade ``model``'s decision regions.
+
+    ``offset`` (one number per class) is added to the logits before the ``argmax``.
+    """
     from matplotlib.colors import ListedColormap
 
     num_classes = int(dataset.labels.max()) + 1
@@ -282,11 +301,15 @@ def _draw_classifier(ax, dataset, model=None, *, limit: float = 5.0) -> None:
     if model is not None:
         param = next(model.parameters(), None)
         where = param.device if param is not None else torch.device("cpu")
+        dtype = param.dtype if param is not None else torch.float32
         grid = torch.linspace(-limit, limit, 151)
         xx, yy = torch.meshgrid(grid, grid, indexing="xy")
-        points = torch.stack([xx.flatten(), yy.flatten()], dim=1).to(where)
+        points = torch.stack([xx.flatten(), yy.flatten()], dim=1).to(where, dtype)
         with torch.no_grad():
-            regions = model(points).argmax(dim=1).view_as(xx).cpu()
+            logits = model(points)
+            if offset is not None:
+                logits = logits + torch.as_tensor(offset, dtype=logits.dtype).to(where)
+            regions = logits.argmax(dim=1).view_as(xx).cpu()
         ax.contourf(xx, yy, regions, levels=[c - 0.5 for c in range(num_classes + 1)],
                     cmap=ListedColormap(colors), alpha=0.2)
     for c in range(num_classes):
@@ -400,38 +423,47 @@ def widget_data(ratio: int) -> tuple[Blobs2D, Blobs2D]:
     return Blobs2D(counts, seed=0), Blobs2D((300, 300, 300), seed=2)
 
 
-def render_imbalance(ratio: int = 100, strength: float = 0.0):
-    """Decision regions and metrics of a linear classifier trained on imbalanced blobs.
+def render_imbalance(ratio: int = 100, strength: float = 0.0, tau: float = 0.0):
+    """Decision regions and metrics of a converged linear classifier on imbalanced blobs.
 
     Training classes have ``900, 900/√ratio, 900/ratio`` samples (``widget_data``); the
     loss weights are the inverse class frequencies raised to ``strength``
-    (0 = no weighting, 1 = full inverse frequency). Left: decision regions and the
-    training points; right: recall per class on a balanced test set, with the balanced
-    accuracy and the accuracy the model would have on test data mixed like the training
-    data (the recalls weighted by the training shares). Returns a closed ``Figure``.
+    (0 = no weighting, 1 = full inverse frequency), and the model is trained to
+    convergence (``fit_softmax_regression``). ``tau`` is a post-hoc logit adjustment:
+    ``tau * (log(1/C) - log(prior))`` is added to the logits before the ``argmax``, where
+    ``prior`` is the class prior the weighted loss trained for (proportional to
+    ``n_c * w_c``; uniform at ``strength = 1``, so ``tau`` then changes nothing).
+    Left: decision regions and the training points; right: recall per class on a
+    balanced test set, with the balanced accuracy and the accuracy the model would have
+    on test data mixed like the training data (the recalls weighted by the training
+    shares). Returns a closed ``Figure``.
 
     >>> fig = render_imbalance(ratio=16, strength=1.0)
     >>> len(fig.axes), fig.axes[1].get_ylabel()
     (2, 'recall on a balanced test set')
     """
     from .plots import new_figure
-    from .weights import class_weights
+    from .weights import class_counts, class_weights
 
     if ratio not in RATIOS:
         raise ValueError(f"ratio must be one of {RATIOS}, got {ratio!r}")
     strength = check_real(strength, "strength", minimum=0.0, maximum=1.0)
+    tau = check_real(tau, "tau", minimum=0.0, maximum=1.0)
     train, test = widget_data(ratio)
-    weight = class_weights(train.labels, "inverse") ** strength
+    weight = class_weights(train.labels, "inverse").double() ** strength
     model = fit_softmax_regression(train.features, train.labels, class_weight=weight)
+    trained_for = class_counts(train.labels).double() * weight      # the prior the loss saw
+    trained_for = trained_for / trained_for.sum()
+    offset = tau * (math.log(1 / len(trained_for)) - trained_for.log())
     with torch.no_grad():
-        pred = model(test.features).argmax(dim=1)
+        pred = (model(test.features.double()) + offset).argmax(dim=1)
     metrics = imbalance_metrics(test.labels, pred, num_classes=3)
     shares = torch.tensor(train.class_counts, dtype=torch.double) / len(train)
     mix_accuracy = float((shares * torch.tensor(metrics["recall"], dtype=torch.double)).sum())
     fig = new_figure(1, 2, width=3.8, height=3.2)
     ax, bars = fig.axes
-    _draw_classifier(ax, train, model)
-    ax.set_title(f"ratio {ratio}, strength {strength:g}")
+    _draw_classifier(ax, train, model, offset=offset)
+    ax.set_title(f"ratio {ratio}, strength {strength:g}, tau {tau:g}")
     bars.bar(range(3), metrics["recall"], color=list(_COLORS[:3]))
     bars.set(ylim=(0, 1.05), xticks=range(3), xlabel="class",
              ylabel="recall on a balanced test set",
@@ -442,12 +474,12 @@ def render_imbalance(ratio: int = 100, strength: float = 0.0):
 
 
 def imbalance_explorer():
-    """The notebook's widget: ``render_imbalance`` under an imbalance-ratio slider and a
-    weighting-strength slider.
+    """The notebook's widget: ``render_imbalance`` under sliders for the imbalance ratio, the
+    loss-weighting strength and the post-hoc adjustment ``tau``.
 
     >>> ex = imbalance_explorer()
     >>> sorted(ex.controls)
-    ['ratio', 'strength']
+    ['ratio', 'strength', 'tau']
     """
     import ipywidgets as w
 
@@ -457,6 +489,75 @@ def imbalance_explorer():
         "ratio": w.SelectionSlider(options=list(RATIOS), value=100, description="imbalance"),
         "strength": w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1,
                                   description="weighting"),
+        "tau": w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1,
+                             description="post-hoc τ"),
     }
     return Explorer(render_imbalance, controls,
-                    title="Class imbalance: ratio largest/smallest class, loss weight strength")
+                    title="Class imbalance: ratio largest/smallest class, loss weighting, "
+                          "post-hoc logit adjustment")
+
+
+def plot_reliability(curves, *, title: str = "reliability diagram"):
+    """A reliability diagram: observed frequency against mean predicted probability per bin.
+
+    ``curves`` maps a label to ``(observed, predicted)``, the two arrays
+    ``sklearn.calibration.calibration_curve`` returns (in that order). The diagonal is
+    perfect calibration: points above it are under-confident predictions (the event
+    happens more often than predicted), points below it over-confident ones. Returns a
+    closed ``Figure``.
+
+    >>> fig = plot_reliability({"model": ([0.1, 0.5, 0.8], [0.2, 0.5, 0.7])})
+    >>> fig.axes[0].get_xlabel()
+    'mean predicted probability'
+    """
+    from .plots import new_figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves must be a non-empty dict of label -> (observed, predicted)")
+    fig = new_figure(width=4.0, height=3.6)
+    ax = fig.axes[0]
+    ax.plot([0, 1], [0, 1], ":", color="grey", linewidth=1, label="perfectly calibrated")
+    for label, pair in curves.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"curves[{label!r}] must be a pair (observed, predicted)")
+        observed, predicted = (torch.as_tensor(v, dtype=torch.float64) for v in pair)
+        if observed.shape != predicted.shape or observed.dim() != 1:
+            raise ValueError(f"curves[{label!r}]: observed and predicted must be 1-D arrays "
+                             f"of the same length")
+        ax.plot(predicted, observed, "o-", markersize=3, label=str(label))
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="mean predicted probability",
+           ylabel="observed frequency", title=title)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pr_curves(curves, *, points=None, title: str = "precision-recall curve"):
+    """Precision-recall curves, with marked operating points.
+
+    ``curves`` maps a label to ``(precision, recall)`` (the first two arrays of
+    ``sklearn.metrics.precision_recall_curve``); ``points`` maps a label to one
+    ``(precision, recall)`` pair, drawn as a marker. Returns a closed ``Figure``.
+
+    >>> fig = plot_pr_curves({"model": ([0.5, 1.0], [1.0, 0.0])}, points={"t = 0.5": (0.8, 0.6)})
+    >>> fig.axes[0].get_xlabel(), len(fig.axes[0].get_lines())
+    ('recall', 2)
+    """
+    from .plots import new_figure
+
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves must be a non-empty dict of label -> (precision, recall)")
+    points = {} if points is None else points
+    if not isinstance(points, dict):
+        raise TypeError(f"points must be a dict of label -> (precision, recall), "
+                        f"got {type(points).__name__}")
+    fig = new_figure(width=4.0, height=3.4)
+    ax = fig.axes[0]
+    for label, (precision, recall) in curves.items():
+        ax.plot(recall, precision, label=str(label))
+    for marker, (label, (precision, recall)) in zip(itertools.cycle("osD^v"), points.items()):
+        ax.plot([recall], [precision], marker, markersize=7, label=str(label))
+    ax.set(xlim=(0, 1.02), ylim=(0, 1.02), xlabel="recall", ylabel="precision", title=title)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig

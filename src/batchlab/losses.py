@@ -1,4 +1,5 @@
-"""Helpers for the classification-loss notebook: error tables, the BCE stability table, loss curves.
+"""Helpers for the classification-loss notebook: error tables, the BCE stability table, loss
+curves, what ``pos_weight`` does to decisions, and the CUDA-autocast rule for ``BCELoss``.
 
 ``error_rows`` calls each case and records what happened (the value, or the
 exception's type and message), so a notebook can show torch's real error messages
@@ -13,6 +14,7 @@ without a single raising cell:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 import torch
@@ -22,13 +24,19 @@ from ._checks import check_real
 from .tables import text_table
 
 __all__ = [
+    "POS_WEIGHTS",
+    "PREVALENCES",
     "bce_stability",
     "bce_with_logits_by_hand",
     "binary_losses_explorer",
+    "cuda_autocast_outcomes",
     "error_rows",
     "error_table",
     "outcome",
     "plot_binary_losses",
+    "pos_weight_decision",
+    "pos_weight_explorer",
+    "render_pos_weight",
     "stability_table",
 ]
 
@@ -201,18 +209,20 @@ def plot_binary_losses(limit: float = 30.0, target: int = 0, pos_weight: float =
         ax_loss.plot(x, values, style, label=name)
         ax_grad.plot(x, grads, style, label=name)
     ax_loss.set(xlabel="logit x", ylabel="loss", title=f"target y = {target}")
-    ax_grad.set(xlabel="logit x", ylabel="d loss / d x", title=f"pos_weight = {pos_weight:g}")
+    ax_grad.set(xlabel="logit x", ylabel="d loss / d x",
+                title="gradient" if pos_weight == 1 else f"gradient, pos_weight = {pos_weight:g}")
     ax_loss.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
 def binary_losses_explorer():
-    """The notebook's widget: ``plot_binary_losses`` under sliders for limit, target, pos_weight.
+    """The notebook's widget: ``plot_binary_losses`` under a slider for the range of logits and
+    a toggle for the target.
 
     >>> ex = binary_losses_explorer()
     >>> sorted(ex.controls)
-    ['limit', 'pos_weight', 'target']
+    ['limit', 'target']
     """
     import ipywidgets as w
 
@@ -221,8 +231,162 @@ def binary_losses_explorer():
     controls = {
         "limit": w.IntSlider(value=30, min=10, max=100, step=10, description="|x| up to"),
         "target": w.ToggleButtons(options=[0, 1], value=0, description="target y"),
-        "pos_weight": w.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.25,
-                                    description="pos_weight"),
     }
     return Explorer(plot_binary_losses, controls,
                     title="BCELoss(sigmoid(x)) vs BCEWithLogitsLoss(x)")
+
+
+# ----------------------------------------------------------------------------- pos_weight
+POS_WEIGHTS = (0.25, 0.5, 1, 2, 4, 9, 19, 49)
+PREVALENCES = (0.01, 0.05, 0.1, 0.25, 0.5)
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def pos_weight_decision(pos_weight: float, prevalence: float, *,
+                        separation: float = 2.0) -> dict:
+    """What the loss-minimising model decides under ``BCEWithLogitsLoss(pos_weight=...)``.
+
+    The population: one feature ``x``, negatives ``~ N(0, 1)``, positives
+    ``~ N(separation, 1)``, a share ``prevalence`` of positives. The true log-odds are
+    ``logit q(x) = separation * x - separation**2 / 2 + log(prevalence / (1 - prevalence))``.
+    Minimising the expected loss ``pos_weight * q * softplus(-z) + (1 - q) * softplus(z)``
+    over ``z`` gives ``z = logit q(x) + log(pos_weight)``: the weighted model says
+    "positive" (``z > 0``) exactly where ``q(x) > 1 / (1 + pos_weight)``, i.e. for
+    ``x > threshold``. Returns a dict of Python floats: ``threshold`` (in ``x``),
+    ``cut`` (``1 / (1 + pos_weight)``, on the true probability), and the population's
+    ``recall``, ``precision`` and ``false_positive_rate`` of that decision.
+
+    >>> d = pos_weight_decision(1.0, 0.5)
+    >>> d["threshold"], d["cut"], round(d["recall"], 4), round(d["precision"], 4)
+    (1.0, 0.5, 0.8413, 0.8413)
+    >>> pos_weight_decision(4.0, 0.5)["threshold"] < 1.0          # more positives called
+    True
+    """
+    pos_weight = check_real(pos_weight, "pos_weight")
+    if pos_weight <= 0:
+        raise ValueError(f"pos_weight must be > 0, got {pos_weight}")
+    prevalence = check_real(prevalence, "prevalence")
+    if not 0.0 < prevalence < 1.0:
+        raise ValueError(f"prevalence must be strictly between 0 and 1, got {prevalence}")
+    separation = check_real(separation, "separation")
+    if separation <= 0:
+        raise ValueError(f"separation must be > 0, got {separation}")
+    prior_logit = math.log(prevalence / (1.0 - prevalence))
+    threshold = (separation ** 2 / 2 - prior_logit - math.log(pos_weight)) / separation
+    recall = 1.0 - _normal_cdf(threshold - separation)
+    fpr = 1.0 - _normal_cdf(threshold)
+    called = prevalence * recall + (1.0 - prevalence) * fpr
+    precision = prevalence * recall / called if called > 0 else float("nan")
+    return {"threshold": threshold, "cut": 1.0 / (1.0 + pos_weight), "recall": recall,
+            "precision": precision, "false_positive_rate": fpr}
+
+
+def render_pos_weight(pos_weight: float = 1, prevalence: float = 0.05):
+    """Where ``BCEWithLogitsLoss(pos_weight=...)`` puts the decision, and what it costs.
+
+    The population of :func:`pos_weight_decision` (one feature, two unit-variance
+    Gaussians two apart). Left: the class densities scaled by their shares; shaded, what
+    the loss-minimising model calls positive (its true and its false positives). Right:
+    the true probability ``q(x)`` and the weighted model's ``sigmoid(z(x))``; the model's
+    0.5 line and the cut ``1 / (1 + pos_weight)`` on ``q`` meet at the same ``x``.
+    Returns a closed ``Figure``.
+
+    >>> fig = render_pos_weight(19, 0.05)
+    >>> fig.axes[1].get_title()
+    'recall 0.84, precision 0.22'
+    """
+    from .plots import new_figure
+
+    d = pos_weight_decision(pos_weight, prevalence)
+    separation = 2.0
+    x = torch.linspace(-4.0, 6.0, 401, dtype=torch.float64)
+    density = torch.exp(-x ** 2 / 2) / math.sqrt(2 * math.pi)
+    negatives = (1 - prevalence) * density
+    positives = prevalence * torch.exp(-(x - separation) ** 2 / 2) / math.sqrt(2 * math.pi)
+    true_logit = separation * x - separation ** 2 / 2 + math.log(prevalence / (1 - prevalence))
+    fig = new_figure(1, 2, width=3.8, height=3.0)
+    ax, ax_p = fig.axes
+    ax.plot(x, negatives, label=f"negatives ({1 - prevalence:.0%})")
+    ax.plot(x, positives, label=f"positives ({prevalence:.0%})")
+    called = x > d["threshold"]
+    ax.fill_between(x[called], 0, negatives[called], alpha=0.3, color="tab:blue",
+                    label="false positives")
+    ax.fill_between(x[called], 0, positives[called], alpha=0.5, color="tab:orange",
+                    label="true positives")
+    ax.axvline(d["threshold"], color="tab:red", linewidth=1)
+    ax.set(xlabel="feature x", ylabel="density × share",
+           title=f"pos_weight {pos_weight:g}: positive for x > {d['threshold']:.2f}")
+    ax.legend(fontsize=7, loc="upper left")
+    ax_p.plot(x, torch.sigmoid(true_logit), "--", label="true q(x)")
+    ax_p.plot(x, torch.sigmoid(true_logit + math.log(pos_weight)),
+              label="weighted model σ(z)")
+    ax_p.axhline(0.5, color="grey", linewidth=1, linestyle=":")
+    ax_p.axhline(d["cut"], color="tab:red", linewidth=1, linestyle=":",
+                 label=f"1 / (1 + pos_weight) = {d['cut']:.2f}")
+    ax_p.axvline(d["threshold"], color="tab:red", linewidth=1)
+    ax_p.set(xlabel="feature x", ylabel="probability of positive", ylim=(-0.02, 1.02),
+             title=f"recall {d['recall']:.2f}, precision {d['precision']:.2f}")
+    ax_p.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def pos_weight_explorer():
+    """The notebook's widget: ``render_pos_weight`` under sliders for ``pos_weight`` and the
+    share of positives.
+
+    >>> ex = pos_weight_explorer()
+    >>> sorted(ex.controls)
+    ['pos_weight', 'prevalence']
+    """
+    import ipywidgets as w
+
+    from .widgets import Explorer
+
+    controls = {
+        "pos_weight": w.SelectionSlider(options=list(POS_WEIGHTS), value=1,
+                                        description="pos_weight"),
+        "prevalence": w.SelectionSlider(options=list(PREVALENCES), value=0.05,
+                                        description="positives"),
+    }
+    return Explorer(render_pos_weight, controls,
+                    title="BCEWithLogitsLoss(pos_weight): where the decision moves")
+
+
+# ----------------------------------------------------------------------------- autocast
+def cuda_autocast_outcomes() -> dict:
+    """What ``BCELoss`` and ``BCEWithLogitsLoss`` do under CUDA autocast, in this torch.
+
+    With a CUDA device, both losses are called inside ``torch.autocast("cuda",
+    dtype=torch.float16)`` and ``source`` says so. Without one, the kernels that this
+    torch build registers for CUDA autocast (the ``AutocastCUDA`` dispatch key) are
+    called directly on CPU tensors, through the dispatcher's ``redispatch``: the same
+    kernel a GPU run would reach first. If this torch has no such private API, the two
+    outcomes are ``None``. Each outcome is a line from :func:`outcome`.
+
+    >>> sorted(cuda_autocast_outcomes())
+    ['BCELoss', 'BCEWithLogitsLoss', 'source']
+    """
+    probs, targets = torch.tensor([0.2, 0.9]), torch.tensor([0.0, 1.0])
+    logits = torch.log(probs / (1 - probs))
+    if torch.cuda.is_available():
+        probs, targets, logits = probs.cuda(), targets.cuda(), logits.cuda()
+        with torch.autocast("cuda", dtype=torch.float16):
+            return {"BCELoss": outcome(lambda: nn.BCELoss()(probs, targets)),
+                    "BCEWithLogitsLoss": outcome(lambda: nn.BCEWithLogitsLoss()(logits, targets)),
+                    "source": "ran under torch.autocast('cuda') on this machine's GPU"}
+    try:
+        keyset = torch._C.DispatchKeySet(torch._C.DispatchKey.AutocastCUDA)
+        bce = torch.ops.aten.binary_cross_entropy.default
+        bce_logits = torch.ops.aten.binary_cross_entropy_with_logits.default
+    except (AttributeError, RuntimeError):
+        return {"BCELoss": None, "BCEWithLogitsLoss": None,
+                "source": "no CUDA device, and this torch has no dispatcher API to ask"}
+    mean = 1  # the reduction code for "mean"
+    return {"BCELoss": outcome(lambda: bce.redispatch(keyset, probs, targets, None, mean)),
+            "BCEWithLogitsLoss": outcome(
+                lambda: bce_logits.redispatch(keyset, logits, targets, None, None, mean)),
+            "source": "no CUDA device: called the kernels registered for CUDA autocast"}

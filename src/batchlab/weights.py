@@ -3,7 +3,8 @@
 Three weighting schemes, all computed from the class counts ``n_c`` of ``N`` labels
 in ``C`` classes:
 
-- ``"inverse"``: ``N / n_c``, one over the class share (seed 001's hand computation);
+- ``"inverse"``: ``N / n_c``, one over the class share (the class-balance post's hand
+  computation, see docs/sources.md);
 - ``"balanced"``: ``N / (C * n_c)``, scikit-learn's ``class_weight="balanced"``; the
   weighted class sizes ``n_c * w_c`` are then all ``N / C``;
 - ``"effective"``: Cui et al., "Class-Balanced Loss Based on Effective Number of

@@ -2,6 +2,10 @@
 
 >>> q1.check("BCEWithLogitsLoss")
 Correct!
+>>> def my_cross_entropy(logits, targets):
+...     ...  # not written yet
+>>> q2.check(my_cross_entropy)
+Not attempted yet: write the body of your function (it returned None) and run the cell again.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._question import Question, questions
+from ._question import Question, as_float, questions
+from .nb06 import CodeQuestion
 
 
 def _judge_loss_name(answer):
@@ -47,7 +52,7 @@ def _ce_cases():
 
 def _judge_cross_entropy(fn):
     if not callable(fn):
-        return "Answer with a function cross_entropy(logits, targets) that returns the loss."
+        return "Answer with a function my_cross_entropy(logits, targets) that returns the loss."
     for logits, targets in _ce_cases():
         got = fn(logits.clone(), targets.clone())
         if not isinstance(got, torch.Tensor) or got.numel() != 1:
@@ -61,14 +66,17 @@ def _judge_cross_entropy(fn):
     return True
 
 
-q2 = Question(
-    "Write cross_entropy(logits, targets) for logits [B, C] and int64 class indices [B] without "
+q2 = CodeQuestion(
+    "Write my_cross_entropy(logits, targets) for logits [B, C] and int64 class indices [B] "
+    "without "
     "F.cross_entropy / nn.CrossEntropyLoss / F.nll_loss: the mean over the batch of "
     "-log softmax(logits)[target]. It must stay finite for logits like 1000 or -1000.",
     _judge_cross_entropy,
-    hint="logits.log_softmax(dim=1) is computed stably; pick each row's target entry with "
-         "advanced indexing [torch.arange(B), targets].",
-    solution="def answer(logits, targets):\n"
+    probe=lambda fn: fn(*next(_ce_cases())),
+    hint="Section 3: which PyTorch function gives log-probabilities without forming "
+         "probabilities first? Then pick each row's target entry with advanced indexing "
+         "[torch.arange(B), targets].",
+    solution="def my_cross_entropy(logits, targets):\n"
              "    log_p = logits.log_softmax(dim=1)\n"
              "    return -log_p[torch.arange(len(targets)), targets].mean()",
     reference=lambda logits, targets: -logits.log_softmax(dim=1)[
@@ -81,11 +89,15 @@ q2 = Question(
 )
 
 
+def _q3_labels():
+    return torch.tensor([[1, 0, 1], [0, 0, 1], [0, 1, 1], [1, 0, 0],
+                         [0, 0, 1], [0, 0, 0], [0, 0, 1], [0, 0, 1]], dtype=torch.float32)
+
+
 def _judge_pos_weight(fn):
     if not callable(fn):
-        return "Answer with a function pos_weight(labels) that returns a tensor."
-    labels = torch.tensor([[1, 0, 1], [0, 0, 1], [0, 1, 1], [1, 0, 0],
-                           [0, 0, 1], [0, 0, 0], [0, 0, 1], [0, 0, 1]], dtype=torch.float32)
+        return "Answer with a function pos_weight_for(labels) that returns a tensor."
+    labels = _q3_labels()
     got = fn(labels.clone())
     want = torch.tensor([6 / 2, 7 / 1, 2 / 6])
     if not isinstance(got, torch.Tensor) or got.shape != want.shape:
@@ -95,13 +107,15 @@ def _judge_pos_weight(fn):
     return True
 
 
-q3 = Question(
-    "Write pos_weight(labels) for a multi-hot float label matrix of shape [N, C]: the "
+q3 = CodeQuestion(
+    "Write pos_weight_for(labels) for a multi-hot float label matrix of shape [N, C]: the "
     "pos_weight for BCEWithLogitsLoss that makes each label's positives weigh as much as its "
     "negatives (shape [C]).",
     _judge_pos_weight,
-    hint="The documentation's example: 100 positives and 300 negatives give pos_weight 3.",
-    solution="def answer(labels):\n"
+    probe=lambda fn: fn(_q3_labels()),
+    hint="The documentation's example: 100 positives and 300 negatives give pos_weight 3. "
+         "Count per column (dim=0).",
+    solution="def pos_weight_for(labels):\n"
              "    pos = labels.sum(dim=0)\n"
              "    neg = len(labels) - pos\n"
              "    return neg / pos",
@@ -114,9 +128,13 @@ q3 = Question(
 
 
 def _judge_weighted_mean(answer):
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+    try:
+        value = as_float(answer)
+    except ValueError:
         return "Answer with a number."
-    return abs(answer - 3.0) < 1e-6
+    if abs(value - 7 / 3) < 1e-6:
+        return "That divides by the batch size; 'mean' with a weight divides by something else."
+    return abs(value - 3.0) < 1e-6
 
 
 q4 = Question(
@@ -124,8 +142,8 @@ q4 = Question(
     "(reduction='none'). What does nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0])) "
     "return with the default reduction='mean'?",
     _judge_weighted_mean,
-    hint="'mean' with a class weight divides the weighted sum by the sum of the targets' weights, "
-         "not by the batch size.",
+    hint="Section 5 wrote the weighted 'mean' by hand: which weights go in the numerator, "
+         "and what is the denominator?",
     solution="answer = (1 * 1.0 + 1 * 2.0 + 3 * 4.0) / (1 + 1 + 3)  # = 3.0",
     reference=3.0,
     wrong=[5.0, 7 / 3],
