@@ -53,3 +53,14 @@ def test_detection_collate_rejects_images_of_different_sizes():
     with pytest.raises(ValueError, match="same shape"):
         detection_collate([(torch.zeros(3, 8, 8), torch.zeros(0, 5)),
                            (torch.zeros(3, 9, 8), torch.zeros(1, 5))])
+
+
+@pytest.mark.parametrize("fn", [pad_collate, detection_collate])
+def test_collate_functions_pickle_by_reference(fn):
+    """Workers started by spawn/forkserver receive collate_fn by pickle: a top-level function
+    travels as a reference (module + name), a lambda cannot travel at all."""
+    import pickle
+
+    assert pickle.loads(pickle.dumps(fn)) is fn
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        pickle.dumps(lambda batch: batch)

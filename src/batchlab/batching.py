@@ -225,10 +225,11 @@ DATALOADER_ARGUMENTS: dict[str, tuple[str, str]] = {
     "timeout": ("08 performance", "seconds to wait for a worker's batch; 0 = no limit"),
     "worker_init_fn": ("08 performance", "called in each worker with its id, before loading"),
     "multiprocessing_context": ("08 performance", "start method of workers; None = OS default"),
-    "generator": ("02 (here)", "RNG for shuffle=True's order (and the workers' base seed)"),
+    "generator": ("02 (here)", "RNG for shuffle=True's order and the base seed each iter() draws"),
     "prefetch_factor": ("08 performance", "batches loaded ahead per worker; None = 2 "
-                                          "when num_workers > 0"),
-    "persistent_workers": ("08 performance", "keep worker processes alive between epochs"),
+                                          "with workers; must stay None without"),
+    "persistent_workers": ("08 performance", "keep worker processes alive between epochs; "
+                                             "needs num_workers > 0"),
     "pin_memory_device": ("08 performance", "deprecated: the current accelerator is used"),
     "in_order": ("08 performance", "False: workers' batches may arrive out of order"),
 }
