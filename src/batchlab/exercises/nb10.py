@@ -1,0 +1,165 @@
+"""Exercises for notebook 10 (capstone: long-tailed digits).
+
+Q1 and Q2 ask for a function; the notebook holds a stub whose body is ``...`` (it returns
+``None``), which these checkers report as not attempted.
+
+>>> q3.check(0.6827)
+Correct!
+>>> def stub(n_max, num_classes, imbalance):
+...     ...
+>>> q1.check(stub)
+Not attempted yet: write the body of the function (it still returns None) and run the cell again.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._question import NOT_ATTEMPTED, Question, as_float, as_int_list, questions
+
+_STUB = ("Not attempted yet: write the body of the function (it still returns None) and run "
+         "the cell again.")
+
+
+class _CodeQuestion(Question):
+    """A question answered with a function: a stub that returns ``None`` or ``...`` is
+    "not attempted" rather than wrong. ``probe`` holds the arguments to try it on."""
+
+    def __init__(self, *args, probe: tuple, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.probe = probe
+
+    def verdict(self, answer=NOT_ATTEMPTED):
+        if callable(answer):
+            try:
+                result = answer(*self.probe())
+            except Exception:  # let the judge report it
+                result = 0
+            if result is None or result is Ellipsis:
+                return None, _STUB
+        return super().verdict(answer)
+
+
+# ------------------------------------------------------------------------------------ q1
+_Q1_CASES = [(100, 10, 50), (500, 5, 10), (1000, 10, 100), (30, 3, 1), (64, 7, 8), (90, 4, 3)]
+
+
+def _exact_counts(n_max, num_classes, imbalance):
+    return [n_max * imbalance ** (-c / (num_classes - 1)) for c in range(num_classes)]
+
+
+def _judge_counts(fn):
+    if not callable(fn):
+        return "Answer with a function my_long_tail_counts(n_max, num_classes, imbalance)."
+    for case in _Q1_CASES:
+        try:
+            got = as_int_list(fn(*case))
+        except ValueError as err:
+            return f"For {case} return a list of whole numbers ({err})."
+        exact = _exact_counts(*case)
+        if len(got) != len(exact):
+            return f"For {case} return {len(exact)} class sizes, got {len(got)}."
+        # floor, allowing for floating point: n_max / 50 may come out as 1.9999999 or 2.0000001
+        ok = all(math.floor(e - 1e-9) <= k <= math.floor(e + 1e-9) for k, e in
+                 zip(got, exact, strict=True))
+        if not ok:
+            return f"For (n_max, C, ρ) = {case} you returned {got}."
+    return True
+
+
+def _reference_counts(n_max, num_classes, imbalance):
+    return [int(n_max / imbalance ** (c / (num_classes - 1)) + 1e-9) for c in range(num_classes)]
+
+
+q1 = _CodeQuestion(
+    "Write my_long_tail_counts(n_max, num_classes, imbalance) returning the list of class "
+    "sizes floor(n_max * imbalance ** (-c / (num_classes - 1))) for c = 0 … num_classes - 1.",
+    _judge_counts,
+    hint="The exponent runs from 0 for the first class to -1 for the last one, so the last "
+         "class gets n_max / imbalance. Round down with int(...) and mind floating point.",
+    solution="def my_long_tail_counts(n_max, num_classes, imbalance):\n"
+             "    return [int(n_max / imbalance ** (c / (num_classes - 1)) + 1e-9)\n"
+             "            for c in range(num_classes)]",
+    reference=_reference_counts,
+    wrong=[
+        lambda n_max, num_classes, imbalance: [  # exponent c / C: the last class is too big
+            int(n_max / imbalance ** (c / num_classes) + 1e-9) for c in range(num_classes)],
+        lambda n_max, num_classes, imbalance: [  # rounds to nearest instead of down
+            round(n_max / imbalance ** (c / (num_classes - 1))) for c in range(num_classes)],
+    ],
+    probe=lambda: (100, 10, 50),
+)
+
+
+# ------------------------------------------------------------------------------------ q2
+def _q2_cases():
+    g = torch.Generator().manual_seed(10)
+    yield torch.randn(5, 4, generator=g), torch.tensor([0.5, 0.3, 0.15, 0.05]), 1.0
+    yield torch.randn(3, 3, generator=g), torch.tensor([0.7, 0.2, 0.1]), 0.5
+    yield torch.randn(4, 2, generator=g), torch.tensor([0.9, 0.1]), 2.0
+
+
+def _judge_adjust(fn):
+    if not callable(fn):
+        return "Answer with a function my_adjust_logits(logits, class_prior, tau)."
+    for logits, prior, tau in _q2_cases():
+        got = fn(logits.clone(), prior.clone(), tau)
+        if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
+            return f"Return a tensor of shape {list(logits.shape)} like the logits."
+        want = logits - tau * prior.log()
+        # Adding the same number to every logit of a row changes neither softmax nor argmax.
+        diff = (got.double() - want.double())
+        if not torch.allclose(diff, diff[:, :1].expand_as(diff), atol=1e-5):
+            return (f"With prior {[round(p, 2) for p in prior.tolist()]} and tau = {tau} your "
+                    f"adjusted logits differ from the right ones by more than a constant per row.")
+    return True
+
+
+q2 = _CodeQuestion(
+    "Write my_adjust_logits(logits, class_prior, tau): post-hoc logit adjustment of logits "
+    "[N, C] for the training class prior [C] (a tensor of shares summing to 1).",
+    _judge_adjust,
+    hint="Menon et al. subtract tau times the log of each class's share from that class's "
+         "logit: a common class loses more than a rare one.",
+    solution="def my_adjust_logits(logits, class_prior, tau):\n"
+             "    return logits - tau * torch.log(class_prior)",
+    reference=lambda logits, class_prior, tau: logits - tau * torch.log(class_prior),
+    wrong=[
+        lambda logits, class_prior, tau: logits + tau * torch.log(class_prior),
+        lambda logits, class_prior, tau: logits - torch.log(class_prior),
+        lambda logits, class_prior, tau: logits / class_prior,
+    ],
+    probe=lambda: (torch.zeros(1, 2), torch.tensor([0.5, 0.5]), 1.0),
+)
+
+
+# ------------------------------------------------------------------------------------ q3
+_TAU_SWITCH = 1.5 / (math.log(0.9) - math.log(0.1))   # 1.5 + τ·(−log 0.9) = 0 + τ·(−log 0.1)
+
+
+def _judge_tau(answer):
+    try:
+        value = as_float(answer)
+    except ValueError:
+        return "Answer with one number: the value of tau where the prediction switches."
+    if abs(value - _TAU_SWITCH) <= 1e-3:
+        return True
+    if abs(value - 1.5) < 1e-6:
+        return "1.5 is the gap between the two logits; how fast does the adjustment close it?"
+    return f"At tau = {value:g} the two adjusted logits are not equal."
+
+
+q3 = Question(
+    "Priors (0.9, 0.1), logits (1.5, 0.0). Above which tau does post-hoc logit adjustment "
+    "switch the prediction from class 0 to class 1?",
+    _judge_tau,
+    hint="The adjusted logits are 1.5 - tau·log(0.9) and 0 - tau·log(0.1). The switch is where "
+         "they are equal: solve a linear equation in tau.",
+    solution="answer = 1.5 / (math.log(0.9) - math.log(0.1))   # = 1.5 / log 9 ≈ 0.683",
+    reference=round(_TAU_SWITCH, 4),
+    wrong=[1.0, 1.5, 1.5 / math.log(10)],
+)
+
+QUESTIONS = questions(globals())
