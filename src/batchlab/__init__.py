@@ -53,6 +53,10 @@ _LAZY = {
     "predict": "training",
     "train_one_epoch": "training",
     "measure_loader": "bench",
+    "DigitsDataset": "longtail",
+    "adjust_logits": "longtail",
+    "long_tail_counts": "longtail",
+    "long_tail_indices": "longtail",
 }
 
 __all__ = [
