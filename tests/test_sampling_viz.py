@@ -94,12 +94,22 @@ def test_render_all_weights_zero_and_ends():
     _, texts = figure_state(render(0, 0, 0, 0, 0, 0))
     assert any("Nothing drawn" in t for t in texts)
     figure_state(render(10, 10, 10, 10, 10, 10, num_samples=12, replacement=False))
+    heights, _ = figure_state(render(epochs=10))
+    assert sum(heights[:6]) == 60  # observed bars: 10 epochs x 6 draws
+
+
+def test_explorer_num_samples_never_raises_without_replacement():
+    ex = weighted_draws_explorer()
+    top = ex.controls["num_samples"].max
+    assert top == len(PICTURE_WEIGHTS)
+    _, texts = figure_state(render(num_samples=top, replacement=False))
+    assert not any("Nothing drawn" in t for t in texts)  # a full epoch, not an error
 
 
 def test_explorer_every_control_at_both_ends():
     ex = weighted_draws_explorer()
     assert set(ex.controls) == {"w0", "w1", "w2", "w3", "w4", "w5", "num_samples",
-                                "replacement"}
+                                "replacement", "epochs"}
     for name, (low, high) in sweep_ends(ex, figure_state).items():
         assert low != high, name
     assert figure_state(ex.last_result) == figure_state(render())

@@ -86,7 +86,9 @@ def weighted_sampler(weights, num_samples: int | None = None, *, replacement: bo
 
     ``num_samples`` defaults to ``len(weights)`` (one epoch's worth). Without replacement,
     ``num_samples`` must not exceed the number of nonzero weights: torch would fill the
-    rest with zero-weight samples instead of refusing.
+    rest with zero-weight samples instead of refusing. (``torch.multinomial``'s docstring
+    asks for strictly fewer; exactly as many is let through, because the installed torch
+    returns a permutation of the nonzero indices then — behaviour, not a documented promise.)
 
     >>> s = weighted_sampler([0, 10, 1], generator=torch.Generator().manual_seed(0))
     >>> len(s), 0 in list(s)

@@ -181,8 +181,8 @@ def plot_weighted_draws(weights, num_samples: int, replacement: bool, *, epochs:
 
 
 def render(w0: int = 0, w1: int = 10, w2: int = 1, w3: int = 1, w4: int = 1, w5: int = 1,
-           num_samples: int = 6, replacement: bool = True):
-    """The widget's view: six samples with weights ``w0 … w5``.
+           num_samples: int = 6, replacement: bool = True, epochs: int = 200):
+    """The widget's view: six samples with weights ``w0 … w5``, ``epochs`` seeded epochs.
 
     The defaults are the picture of the class-balance blog post: ``[0, 10, 1, 1, 1, 1]``.
 
@@ -190,15 +190,19 @@ def render(w0: int = 0, w1: int = 10, w2: int = 1, w3: int = 1, w4: int = 1, w5:
     >>> fig.axes[0].get_title().splitlines()
     ['weights [0, 10, 1, 1, 1, 1]', '6 draws per epoch with replacement']
     """
-    return plot_weighted_draws([w0, w1, w2, w3, w4, w5], num_samples, replacement)
+    return plot_weighted_draws([w0, w1, w2, w3, w4, w5], num_samples, replacement,
+                               epochs=epochs)
 
 
 def weighted_draws_explorer():
-    """An ``Explorer`` over ``render``: weight sliders, ``num_samples``, ``replacement``.
+    """An ``Explorer`` over ``render``: weights, ``num_samples``, ``replacement``, ``epochs``.
+
+    ``num_samples`` goes up to the six samples (beyond them ``replacement=False`` can only
+    raise); ``epochs`` sets how many draws are counted, from a noisy 10 to a smooth 1000.
 
     >>> ex = weighted_draws_explorer()
     >>> sorted(ex.controls)[:3]
-    ['num_samples', 'replacement', 'w0']
+    ['epochs', 'num_samples', 'replacement']
     """
     import ipywidgets as widgets
 
@@ -206,7 +210,9 @@ def weighted_draws_explorer():
 
     controls = {f"w{i}": widgets.IntSlider(value=v, min=0, max=10, description=f"weight {i}")
                 for i, v in enumerate(PICTURE_WEIGHTS)}
-    controls["num_samples"] = widgets.IntSlider(value=6, min=1, max=12,
+    controls["num_samples"] = widgets.IntSlider(value=6, min=1, max=len(PICTURE_WEIGHTS),
                                                 description="num_samples")
     controls["replacement"] = widgets.Checkbox(value=True, description="replacement")
+    controls["epochs"] = widgets.IntSlider(value=200, min=10, max=1000, step=10,
+                                           description="epochs")
     return Explorer(render, controls, title="WeightedRandomSampler: observed vs expected")

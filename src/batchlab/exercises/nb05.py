@@ -1,10 +1,10 @@
 """Exercises for notebook 05 (samplers).
 
->>> q1.check(3000.0)
+>>> q1.check(500)
+Not quite. Weight 4 is not one over the class size: the classes are not balanced. Hint: ex.q1.hint()
+>>> q2.check("C")
 Correct!
->>> q2.check("a")
-Not quite. Without replacement every sample can be drawn only once. Hint: ex.q2.hint()
->>> def make_sampler(labels, generator):
+>>> def make_sampler(labels, class_share, generator):
 ...     ...  # not written yet
 >>> q3.check(make_sampler)
 Not attempted yet: write the body of your function (it returned None) and run the cell again.
@@ -13,7 +13,7 @@ Not attempted yet: write the body of your function (it returned None) and run th
 from __future__ import annotations
 
 import torch
-from torch.utils.data import RandomSampler, WeightedRandomSampler
+from torch.utils.data import WeightedRandomSampler
 
 from ._question import NOT_ATTEMPTED, Question, as_float, questions
 
@@ -44,34 +44,43 @@ class WriteCodeQuestion(Question):
         return super().verdict(answer)
 
 
-# --- q1: expected count with replacement -------------------------------------------------------
+# --- q1: a class's expected share, from per-sample weights (transfer of section 4) -------------
 
 def _judge_q1(answer):
     try:
         value = as_float(answer)
     except ValueError:
-        return "Give a number."
-    if abs(value - 2000) < 1:
-        return "Index 0 has weight 0: it takes no share of the draws."
-    return abs(value - 3000) < 1 or "Each draw picks index i with probability w_i / sum(w)."
+        return "Give a number: the average count of class-1 draws in one epoch."
+    if abs(value - 500) < 1:
+        return "Weight 4 is not one over the class size: the classes are not balanced."
+    if abs(value - 400) < 1:
+        return "400 is 100 samples x weight 4: divide by the total weight and scale to 1000 draws."
+    if 0 < value < 1:
+        return "That looks like a share; the question asks for a count out of 1000 draws."
+    return abs(value - 4000 / 13) < 1 or (
+        "Compare the total weight of class 1 with the total weight of all samples.")
 
 
 q1 = Question(
-    "WeightedRandomSampler([0, 3, 1], num_samples=4000, replacement=True): how many times "
-    "is index 1 drawn, on average?",
+    "labels = 900 zeros and 100 ones; weights = torch.where(labels == 1, 4.0, 1.0); "
+    "WeightedRandomSampler(weights, num_samples=1000, replacement=True): how many class-1 "
+    "draws does one epoch hold on average?",
     _judge_q1,
-    hint="Each draw picks index i with probability w_i / sum(w), independently of the others.",
-    solution="answer = 4000 * 3 / 4  # 3000",
-    reference=3000,
-    wrong=[2000, 1333, 4000, 0.75, "3000"],
+    hint=("The sampler knows nothing about classes: add up what class 1's samples weigh, "
+          "against what all samples weigh. Section 4's weight-2 example did this with "
+          "other numbers."),
+    solution="answer = 1000 * (100 * 4) / (100 * 4 + 900 * 1)  # about 307.7",
+    reference=4000 / 13,
+    wrong=[500, 400, 100, 0.3077, "307"],
 )
 
 
-# --- q2: replacement=False with num_samples == N ---------------------------------------------
+# --- q2: replacement=False with fewer draws than samples (transfer of section 5b) -----------------
 
 _Q2_REASONS = {
-    "a": "Without replacement every sample can be drawn only once.",
-    "c": "With num_samples == N every sample is drawn exactly once, whatever the weights.",
+    "a": "Without replacement each sample can be drawn only once, and class 1 has only 50.",
+    "b": ("5 % of 400 is the dataset's share; but the weights still make class-1 samples "
+          "far more likely at every draw."),
 }
 
 
@@ -79,86 +88,112 @@ def _judge_q2(answer):
     if not isinstance(answer, str) or answer.strip().lower() not in {"a", "b", "c"}:
         return "Answer 'a', 'b' or 'c'."
     choice = answer.strip().lower()
-    return True if choice == "b" else _Q2_REASONS[choice]
+    return True if choice == "c" else _Q2_REASONS[choice]
 
 
 q2 = Question(
-    "A dataset has 900 samples of class 0 and 100 of class 1, all weights set to balance "
-    "the classes. WeightedRandomSampler(weights, num_samples=1000, replacement=False): "
-    "what are the class counts of one epoch? (a) about 500 / 500, (b) exactly 900 / 100, "
-    "(c) it depends on the weights. Answer 'a', 'b' or 'c'.",
+    "A dataset has 950 samples of class 0 and 50 of class 1, weighted to balance the "
+    "classes (one over the class count). WeightedRandomSampler(weights, num_samples=400, "
+    "replacement=False): how many class-1 samples does one epoch hold? (a) about 200, "
+    "(b) about 20, (c) at most 50 - usually all of them. Answer 'a', 'b' or 'c'.",
     _judge_q2,
-    hint="How many times can each sample appear when drawing 1000 from 1000 without replacement?",
-    solution="answer = 'b'  # a permutation: the weights only change the order",
-    reference="b",
-    wrong=["a", "c", 2],
+    hint=("Two things limit the count: what the weights ask for, and what a draw without "
+          "replacement can give. Which one binds here?"),
+    solution=("answer = 'c'  # the weights ask for ~200, but without replacement class 1 "
+              "has only 50 to give"),
+    reference="c",
+    wrong=["a", "b", 3],
 )
 
 
-# --- q3: build a class-balancing sampler from labels -----------------------------------------
+# --- q3: a sampler with chosen class shares (transfer of the one-line weights) -------------------
 
 def _q3_labels():
     return torch.tensor([0] * 80 + [1] * 15 + [2] * 5)
 
 
+_Q3_SHARES = ([0.5, 0.3, 0.2], [0.2, 0.2, 0.6])
+
+
 def _probe_q3(make_sampler):
-    return make_sampler(_q3_labels(), torch.Generator().manual_seed(0))
+    return make_sampler(_q3_labels(), torch.tensor(_Q3_SHARES[0]),
+                        torch.Generator().manual_seed(0))
 
 
 def _judge_q3(make_sampler):
     if not callable(make_sampler):
         return "Give your function itself: ex.q3.check(make_sampler), no parentheses."
     labels = _q3_labels()
-    sampler = make_sampler(labels, torch.Generator().manual_seed(0))
-    if not hasattr(sampler, "__iter__") or not hasattr(sampler, "__len__"):
-        return f"Return a sampler (with __iter__ and __len__), got {type(sampler).__name__}."
-    if len(sampler) != len(labels):
-        return f"num_samples should be len(labels) = {len(labels)}, got {len(sampler)}."
-    draws = torch.tensor([int(i) for _ in range(40) for i in sampler])
-    if draws.numel() == 0 or int(draws.min()) < 0 or int(draws.max()) >= len(labels):
-        return "The sampler must yield indices of samples, 0 … len(labels) - 1."
-    if int(draws.max()) < 3:
-        return "Only indices 0-2 were drawn: you gave one weight per class, not per sample."
-    share = torch.bincount(labels[draws], minlength=3).double() / len(draws)
-    if (share - 1 / 3).abs().max() > 0.05:
-        return (f"Class shares of the draws are {[round(s, 2) for s in share.tolist()]}; "
-                f"they should each be about 1/3.")
+    for target in _Q3_SHARES:
+        sampler = make_sampler(labels, torch.tensor(target), torch.Generator().manual_seed(0))
+        if isinstance(sampler, (list, tuple, torch.Tensor)):
+            return ("You returned one fixed list of indices; return a sampler, which draws "
+                    "anew every epoch (iter).")
+        if not hasattr(sampler, "__iter__") or not hasattr(sampler, "__len__"):
+            return f"Return a sampler (with __iter__ and __len__), got {type(sampler).__name__}."
+        if len(sampler) != len(labels):
+            return f"num_samples should be len(labels) = {len(labels)}, got {len(sampler)}."
+        epochs = [[int(i) for i in sampler] for _ in range(40)]
+        draws = torch.tensor([i for e in epochs for i in e])
+        if draws.numel() == 0 or int(draws.min()) < 0 or int(draws.max()) >= len(labels):
+            return "The sampler must yield indices of samples, 0 ... len(labels) - 1."
+        if len({tuple(e) for e in epochs}) == 1:
+            return "Every epoch is the same: the sampler must draw at random with the generator."
+        if int(draws.max()) < 3:
+            return "Only indices 0-2 were drawn: you gave one weight per class, not per sample."
+        share = torch.bincount(labels[draws], minlength=3).double() / len(draws)
+        if (share - torch.tensor(target, dtype=torch.double)).abs().max() > 0.05:
+            return (f"With class_share {target} the shares of the draws are "
+                    f"{[round(v, 2) for v in share.tolist()]}.")
     return True
 
 
-def _reference_q3(labels, generator):
-    weights = 1.0 / torch.bincount(labels)[labels]
+def _reference_q3(labels, class_share, generator):
+    counts = torch.bincount(labels)
+    weights = torch.as_tensor(class_share, dtype=torch.double)[labels] / counts[labels]
     return WeightedRandomSampler(weights, len(labels), generator=generator)
 
 
-def _wrong_random(labels, generator):
-    return RandomSampler(range(len(labels)), generator=generator)
-
-
-def _wrong_per_class(labels, generator):
-    return WeightedRandomSampler(1.0 / torch.bincount(labels).double(), len(labels),
+def _wrong_balanced_only(labels, class_share, generator):
+    return WeightedRandomSampler(1.0 / torch.bincount(labels)[labels], len(labels),
                                  generator=generator)
 
 
-def _wrong_no_replacement(labels, generator):
-    return WeightedRandomSampler(1.0 / torch.bincount(labels)[labels], len(labels),
-                                 replacement=False, generator=generator)
+def _wrong_share_only(labels, class_share, generator):
+    return WeightedRandomSampler(torch.as_tensor(class_share)[labels], len(labels),
+                                 generator=generator)
+
+
+def _wrong_per_class(labels, class_share, generator):
+    return WeightedRandomSampler(torch.as_tensor(class_share), len(labels), generator=generator)
+
+
+def _wrong_no_replacement(labels, class_share, generator):
+    counts = torch.bincount(labels)
+    weights = torch.as_tensor(class_share, dtype=torch.double)[labels] / counts[labels]
+    return WeightedRandomSampler(weights, len(labels), replacement=False, generator=generator)
+
+
+def _wrong_fixed_list(labels, class_share, generator):
+    return list(range(len(labels)))
 
 
 q3 = WriteCodeQuestion(
-    "Write make_sampler(labels, generator): return a sampler that draws len(labels) indices "
-    "per epoch so that each class is drawn equally often on average. labels is an int64 "
-    "tensor; the checker uses 3 classes of 80, 15 and 5 samples.",
+    "Write make_sampler(labels, class_share, generator): return a sampler that draws "
+    "len(labels) indices per epoch so that class c makes up class_share[c] of the draws on "
+    "average. labels is an int64 tensor, class_share a float tensor that sums to 1; the "
+    "checker uses 3 classes of 80, 15 and 5 samples.",
     _judge_q3,
     probe=_probe_q3,
-    hint=("The sampler needs one weight per SAMPLE, and a class's weights must add up to the "
-          "same total for every class. Which default of WeightedRandomSampler lets a small "
-          "class be drawn more often than it has samples?"),
-    solution=("def make_sampler(labels, generator):\n"
-              "    weights = 1.0 / torch.bincount(labels)[labels]\n"
+    hint=("The sampler needs one weight per SAMPLE. What total weight should class c's "
+          "samples add up to, and how many samples share it?"),
+    solution=("def make_sampler(labels, class_share, generator):\n"
+              "    counts = torch.bincount(labels)\n"
+              "    weights = class_share.double()[labels] / counts[labels]\n"
               "    return WeightedRandomSampler(weights, len(labels), generator=generator)"),
     reference=_reference_q3,
-    wrong=[_wrong_random, _wrong_per_class, _wrong_no_replacement, 42],
+    wrong=[_wrong_balanced_only, _wrong_share_only, _wrong_per_class, _wrong_no_replacement,
+           _wrong_fixed_list, 42],
 )
 
 
@@ -249,9 +284,8 @@ q4 = WriteCodeQuestion(
     "list of batches (lists of indices).",
     _judge_q4,
     probe=_probe_q4,
-    hint=("Start from the indices of each class, shuffled with the generator. The smallest "
-          "class decides how many batches there are; batch b takes the b-th slice of "
-          "per_class indices from every class."),
+    hint=("Two questions decide it: which class runs out first, and how can each batch "
+          "take samples at random while no sample is ever taken twice?"),
     solution=("def balanced_batches(labels, per_class, generator):\n"
               "    by_class = [torch.nonzero(labels == c).flatten()\n"
               "                for c in torch.unique(labels)]\n"
