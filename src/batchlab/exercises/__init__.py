@@ -14,9 +14,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ._question import Question
+from ._question import CodeQuestion, Question, is_stub
 
-__all__ = ["Question", "all_modules"]
+__all__ = ["CodeQuestion", "Question", "all_modules", "is_stub"]
 
 
 def all_modules():

@@ -73,6 +73,62 @@ class Question:
         print(f"Solution:\n{self._solution}")
 
 
+def _empty(*args, **kwargs):
+    ...
+
+
+def is_stub(answer) -> bool:
+    """``True`` for a function whose body is only ``...`` (or ``pass``): an unwritten stub.
+
+    >>> def todo(x):
+    ...     ...  # your code here
+    >>> is_stub(todo), is_stub(len), is_stub(lambda x: x)
+    (True, False, False)
+    """
+    code = getattr(answer, "__code__", None)
+    return code is not None and code.co_code == _empty.__code__.co_code
+
+
+STUB_MESSAGE = ("Not attempted yet: write the body of your function (replace ...) and run the "
+                "cell again.")
+
+
+class CodeQuestion(Question):
+    """A question the student answers with a function they write.
+
+    A stub (its body is ``...``), or a function that returns ``None`` or ``...`` when
+    ``probe(fn)`` calls it on small inputs, is "not attempted", not wrong; anything else
+    goes to the judge.
+
+    >>> q = CodeQuestion("Double it.", lambda f: f(2) == 4, hint="h", solution="s",
+    ...                  reference=lambda x: 2 * x, wrong=[lambda x: x],
+    ...                  probe=lambda f: f(1), name="q1")
+    >>> def double(x):
+    ...     ...
+    >>> q.check(double)
+    Not attempted yet: write the body of your function (replace ...) and run the cell again.
+    >>> q.check(lambda x: x + x)
+    Correct!
+    """
+
+    def __init__(self, *args, probe: Callable[[Callable], object] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.probe = probe
+
+    def verdict(self, answer=NOT_ATTEMPTED) -> tuple[bool | None, str]:
+        if callable(answer):
+            if is_stub(answer):
+                return None, STUB_MESSAGE
+            if self.probe is not None:
+                try:
+                    out = self.probe(answer)
+                except Exception:  # noqa: BLE001 - the judge reports what went wrong
+                    out = True
+                if out is None or out is NOT_ATTEMPTED:
+                    return None, STUB_MESSAGE
+        return super().verdict(answer)
+
+
 def as_int(value) -> int:
     """A student's whole-number answer as an ``int``: accepts ``7``, ``7.0``, ``torch.tensor(7)``.
 
