@@ -73,10 +73,9 @@ def _judge_q1(fn):
     params, losses = _run_q1(fn)
     truth_params, truth_losses = _run_q1(_reference_q1)
     if not _close(params, truth_params):
-        for name, candidate in (("no clipping (clipping after step() is too late: the same)",
-                                 _no_clip), ("no zero_grad()", _no_zero_grad)):
+        for candidate, message in _Q1_MISTAKES:
             if _close(params, _run_q1(candidate)[0]):
-                return f"Your parameters match a step with {name}."
+                return message
         return "The parameters after 3 steps differ from a correct step's."
     if any(v is None for v in losses):
         return "The parameters are right; now return the batch's loss (loss.item())."
@@ -118,6 +117,39 @@ def _no_zero_grad(model, batch, loss_fn, optimizer, max_norm):
     return loss.item()
 
 
+def _zero_grad_after_step(model, batch, loss_fn, optimizer, max_norm):
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item()
+
+
+def _clip_value(model, batch, loss_fn, optimizer, max_norm):
+    inputs, targets = batch
+    loss = loss_fn(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_value_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
+_Q1_MISTAKES = [
+    (_no_clip, "Your parameters match steps whose clipping changed nothing: no clipping, clipping "
+               "after step() (too late), or clip_grad_value_ (it clips each entry on its own, and "
+               "no entry here exceeds max_norm). Clip the total norm with clip_grad_norm_, after "
+               "backward() and before step()."),
+    (_zero_grad_after_step, "Your parameters match zero_grad() called after step(): the first "
+                            "step added this batch's gradient to the stale one already in .grad. "
+                            "Clear .grad before backward()."),
+    (_no_zero_grad, "Your parameters match a step with no zero_grad(): every backward() adds to "
+                    "the gradients already in .grad."),
+]
+
+
 q1 = CodeQuestion(
     "Write train_step(model, batch, loss_fn, optimizer, max_norm): one training step on "
     "batch = (inputs, targets) that clips the gradients' total norm to max_norm with "
@@ -135,7 +167,7 @@ q1 = CodeQuestion(
               "    optimizer.step()\n"
               "    return loss.item()"),
     reference=_reference_q1,
-    wrong=[_no_clip, _clip_late, _no_zero_grad, 42],
+    wrong=[_no_clip, _clip_late, _no_zero_grad, _zero_grad_after_step, _clip_value, 42],
 )
 
 
@@ -151,25 +183,31 @@ def _q2_setup():
     return model, inputs, targets, micro_batches
 
 
-def _judge_q2(fn):
-    wrong = _not_a_function(fn, "q2")
-    if wrong:
-        return wrong
+def _q2_grads(fn):
+    """The gradients after ``fn`` accumulated the micro-batches, and the 12-sample truth."""
     with torch.random.fork_rng():
         model, inputs, targets, micro_batches = _q2_setup()
         nn.functional.cross_entropy(model(inputs), targets).backward()
         truth = [p.grad.clone() for p in model.parameters()]
         model.zero_grad()
         fn(model, nn.CrossEntropyLoss(), micro_batches)
-        grads = [p.grad for p in model.parameters()]
+        return [p.grad for p in model.parameters()], truth
+
+
+def _judge_q2(fn):
+    wrong = _not_a_function(fn, "q2")
+    if wrong:
+        return wrong
+    grads, truth = _q2_grads(fn)
     if any(g is None for g in grads):
         return "Some .grad is None: call backward() on each micro-batch's (scaled) loss."
-    if _close(grads, [3 * t for t in truth]) or _close(grads, [len(micro_batches) * t for t in
-                                                                truth]):
-        return "Scale each micro-batch's mean loss before backward()."
-    return True if _close(grads, truth) else (
-        "The accumulated gradient is not the 12-sample batch's: how much should a micro-batch "
-        "of 2 count against one of 7?")
+    if _close(grads, truth):
+        return True
+    for candidate, message in _Q2_MISTAKES:
+        if _close(grads, _q2_grads(candidate)[0]):
+            return message
+    return ("The accumulated gradient is not the 12-sample batch's: how much should a micro-batch "
+            "of 2 count against one of 7?")
 
 
 def _reference_q2(model, loss_fn, micro_batches):
@@ -195,6 +233,17 @@ def _zeroed_each_time(model, loss_fn, micro_batches):
         (loss_fn(model(inputs), targets) * len(targets) / total).backward()
 
 
+_Q2_MISTAKES = [
+    (_unscaled, "Your gradient is that of the SUM of the micro-batches' mean losses: each "
+                "backward() adds to .grad, so scale each micro-batch's loss before it."),
+    (_mean_of_means, "Your gradient is that of the mean of the micro-batch means: a micro-batch "
+                     "of 2 samples counts as much as one of 7. Weigh each by its share of the "
+                     "samples."),
+    (_zeroed_each_time, "Only the last micro-batch's gradient is left: zeroing .grad between the "
+                        "micro-batches throws the earlier ones away."),
+]
+
+
 q2 = CodeQuestion(
     "Write accumulate(model, loss_fn, micro_batches): micro_batches is a list of "
     "(inputs, targets) of UNEQUAL sizes and loss_fn returns a batch's mean loss. Call "
@@ -218,7 +267,12 @@ q2 = CodeQuestion(
 _SWITCHES = {"model.eval()", "torch.no_grad()", "optimizer.zero_grad()", "model.train()"}
 
 
+_SAME_AS_EVAL = {"model.train(False)", "model.train(mode=False)"}
+
+
 def _judge_dropout_off(answer):
+    if isinstance(answer, str) and answer.replace(" ", "") in _SAME_AS_EVAL:
+        return True  # model.eval() is model.train(False)
     if not isinstance(answer, str) or answer.strip() not in _SWITCHES:
         return f"Give one of these strings: {sorted(_SWITCHES)}."
     if answer.strip() == "torch.no_grad()":
@@ -337,9 +391,9 @@ q4 = CodeQuestion(
     "state, which Dropout draws from) — and return checkpoint['epoch']. The checker trains "
     "two epochs after your resume and compares every loss with an uninterrupted run.",
     _judge_q4,
-    hint="Objects with a state_dict() have a load_state_dict(); a generator has get_state() "
-         "and set_state(); torch's global RNG has torch.get_rng_state() and "
-         "torch.set_rng_state().",
+    hint="Each key was saved from one object. Every object that gave its state can take it "
+         "back, with the method that mirrors the one that saved it — and the checkpoint also "
+         "holds what your function must return.",
     solution=("def resume_training(checkpoint, model, optimizer, scheduler, shuffle_gen):\n"
               "    model.load_state_dict(checkpoint['model'])\n"
               "    optimizer.load_state_dict(checkpoint['optimizer'])\n"
