@@ -158,3 +158,29 @@ def test_import_batchlab_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert batchlab.__version__
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_call_counter_copies_live_one_epoch_unless_workers_persist(method):
+    import multiprocessing
+
+    from batchlab.datasets import CallCounter
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    for persistent, second in ((False, [1, 2, 3, 4]), (True, [5, 6, 7, 8])):
+        loader = DataLoader(CallCounter(4), batch_size=2, num_workers=1,
+                            persistent_workers=persistent, multiprocessing_context=method)
+        epochs = [[n for b in loader for n in b.tolist()] for _ in range(2)]
+        assert epochs == [[1, 2, 3, 4], second]
+
+
+def test_call_counter_counts_in_the_main_process_and_checks_its_arguments():
+    from batchlab.datasets import CallCounter
+
+    counter = CallCounter(2)
+    assert [counter[0], counter[1], counter[0]] == [1, 2, 3] and len(counter) == 2
+    with pytest.raises(IndexError):
+        counter[2]
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        CallCounter(0)

@@ -38,6 +38,38 @@ def test_q1_rejects_a_batch_returning_dataset_with_a_reason():
     assert ok is False and "ONE sample" in message
 
 
-def test_q4_explains_the_unsharded_answer():
-    ok, message = nb01.q4.verdict(10)
-    assert ok is False and "own copy" in message
+def test_q4_reference_is_what_a_real_loader_gives():
+    from torch.utils.data import DataLoader
+
+    from batchlab.streams import RangeStream
+
+    loader = DataLoader(RangeStream(0, 10), batch_size=3, num_workers=2, drop_last=True)
+    assert len(torch.cat(list(loader))) == nb01.q4.reference
+
+
+def test_q4_explains_the_whole_stream_drop_last_answer():
+    ok, message = nb01.q4.verdict(9)
+    assert ok is False and "inside each worker" in message
+
+
+def test_q1_accepts_features_shaped_like_celsius_dataset():
+    class OneElementFeatures(Dataset):  # ds[i] == (tensor([i]), i * i), as in CelsiusDataset
+        def __init__(self, n):
+            self.n = n
+
+        def __len__(self):
+            return self.n
+
+        def __getitem__(self, idx):
+            return torch.tensor([idx]), idx * idx
+
+    assert nb01.q1.is_correct(OneElementFeatures)
+
+
+def test_q1_explains_a_bare_number_instead_of_crashing():
+    class BareSquare(nb01.SquaresDataset):
+        def __getitem__(self, idx):
+            return idx * idx
+
+    ok, message = nb01.q1.verdict(BareSquare)
+    assert ok is False and "ONE sample" in message and "raised" not in message

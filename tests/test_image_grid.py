@@ -11,6 +11,7 @@ from batchlab.image_grid import (
     crop_explorer,
     image_grid,
     random_crop_grid,
+    random_crop_windows,
     random_crops,
     to_displayable,
 )
@@ -155,3 +156,26 @@ def test_crop_explorer_full_size_without_padding_is_the_original():
 def test_crop_explorer_rejects_non_image():
     with pytest.raises(TypeError):
         crop_explorer("image")
+
+
+@pytest.mark.parametrize("padding", [0, 3])
+def test_crop_windows_say_where_each_crop_came_from(padding):
+    image = torch.rand(3, 12, 10)
+    padded = torch.nn.functional.pad(image, [padding] * 4)
+    windows = random_crop_windows(image, size=7, padding=padding, seed=2, n=6)
+    crops = random_crops(image, size=7, padding=padding, seed=2, n=6)
+    assert all(torch.equal(a, b) for (a, _), b in zip(windows, crops, strict=True))
+    for crop, (top, left) in windows:
+        t, s = top + padding, left + padding
+        assert torch.equal(crop, padded[:, t:t + 7, s:s + 7])
+
+
+def test_crop_grid_draws_one_window_per_crop_inside_the_padded_frame():
+    fig = random_crop_grid(torch.rand(3, 16, 16), size=10, padding=2, seed=1, n=3)
+    original = fig.axes[0]
+    assert len(original.patches) == 3
+    assert original.get_xlim() == (-2.5, 17.5)
+    from matplotlib.colors import to_rgba
+
+    for patch, ax in zip(original.patches, fig.axes[1:4], strict=True):
+        assert patch.get_edgecolor() == to_rgba(ax.title.get_color())

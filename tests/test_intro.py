@@ -8,7 +8,10 @@ from torch.utils.data import DataLoader
 from batchlab import NumbersDataset
 from batchlab.intro import (
     DATA_PATH_ARROWS,
+    DATA_PATH_FRAME,
+    DATA_PATH_NEXT,
     DATA_PATH_STEPS,
+    DATA_PATH_TO_DEVICE,
     PlainText,
     batches_explorer,
     batches_per_epoch_text,
@@ -120,7 +123,7 @@ def test_data_path_figure():
     # the order data flows: indices first, then one sample per index, then the batch
     assert labels == ["sampler", "Dataset", "collate_fn", "mini-batch", "model", "loss", "update"]
     assert [t for t in texts if t in labels] == labels  # drawn in reading order
-    assert "DataLoader: once per mini-batch" in " ".join(texts)  # the frame's label
+    assert DATA_PATH_FRAME in texts and DATA_PATH_TO_DEVICE in texts and DATA_PATH_NEXT in texts
     arrows = [t for t in texts if t in DATA_PATH_ARROWS]
     assert arrows == list(DATA_PATH_ARROWS) and arrows[0].startswith("indices")
     assert any("loss.backward()" in t and "optimizer.step()" in t for t in texts)

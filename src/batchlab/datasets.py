@@ -238,6 +238,32 @@ class WorkerCopyProbe(Dataset):
         return self.unpickled
 
 
+class CallCounter(Dataset):
+    """``n`` samples; each is how many times *this copy* of the dataset has served an item.
+
+    Every DataLoader worker gets its own copy of the dataset, and the copy keeps its state
+    (here the counter) only as long as the worker lives. Workers are started at the
+    beginning of every pass over the loader and stopped at its end, unless
+    ``persistent_workers=True`` keeps them (and their copies) between epochs.
+
+    >>> counter = CallCounter(3)
+    >>> [counter[i] for i in range(3)], counter.calls
+    ([1, 2, 3], 3)
+    """
+
+    def __init__(self, n: int = 4):
+        self.n = check_positive_int(n, "n")
+        self.calls = 0                       # items served by this copy so far
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int) -> int:
+        _check_index(idx, self.n)
+        self.calls += 1
+        return self.calls
+
+
 def write_image_folder(root, *, classes=("cat", "dog"), per_class: int = 8, size: int = 32,
                        seed: int = 0) -> Path:
     """Write a tiny ImageFolder tree of generated PNGs: ``root/<class>/<class>_<i>.png``.

@@ -159,6 +159,27 @@ def random_crops(image, *, size: int, padding: int = 0, seed: int = 0, n: int = 
     >>> all(torch.equal(c, image) for c in random_crops(image, size=4, n=3))  # nothing to crop
     True
     """
+    return [crop for crop, _ in random_crop_windows(image, size=size, padding=padding, seed=seed,
+                                                    n=n)]
+
+
+def random_crop_windows(image, *, size: int, padding: int = 0, seed: int = 0,
+                        n: int = 5) -> list:
+    """Like :func:`random_crops`, with where each crop came from: a list of ``(crop, (top, left))``.
+
+    ``(top, left)`` is the crop's upper-left pixel in the image's own coordinates, so with
+    ``padding`` it can be negative (the window starts in the padding). It is found by
+    cropping, in the same ``RandomCrop`` call, a second image whose pixels hold their own
+    coordinates; it is ``None`` when a crop lies entirely in the padding.
+
+    >>> image = torch.zeros(1, 4, 4)
+    >>> [box for _, box in random_crop_windows(image, size=4, n=2)]   # nothing to choose
+    [(0, 0), (0, 0)]
+    >>> _, (top, left) = random_crop_windows(image, size=2, padding=1, n=1)[0]
+    >>> -1 <= top <= 3 and -1 <= left <= 3
+    True
+    """
+    from torchvision import tv_tensors
     from torchvision.transforms import v2
 
     image = _to_chw(image)
@@ -170,26 +191,62 @@ def random_crops(image, *, size: int, padding: int = 0, seed: int = 0, n: int = 
     if size > min(height, width) + 2 * padding:
         raise ValueError(f"size must be <= the padded image side {min(height, width) + 2 * padding}"
                          f" (image {height}×{width}, padding {padding}), got {size}")
-    crop = v2.RandomCrop(size, padding=padding or None)
+    rows, cols = torch.meshgrid(torch.arange(1, height + 1), torch.arange(1, width + 1),
+                                indexing="ij")
+    where = tv_tensors.Image(torch.stack([rows, cols]))   # pixel (r, c) holds r + 1, c + 1
+    crop = v2.RandomCrop(size, padding=padding or None)   # pads with 0: "not in the image"
+    out = []
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return [crop(image) for _ in range(n)]
+        for _ in range(n):
+            cropped, cropped_where = crop(tv_tensors.Image(image), where)  # one draw for both
+            inside = (cropped_where[0] > 0).nonzero()
+            box = None
+            if len(inside):
+                i, j = inside[0].tolist()
+                box = (int(cropped_where[0, i, j]) - 1 - i, int(cropped_where[1, i, j]) - 1 - j)
+            out.append((cropped.as_subclass(torch.Tensor), box))
+    return out
+
+
+_WINDOW_COLOURS = ("#e41a1c", "#377eb8", "#4daf4a", "#ff7f00", "#984ea3", "#a65628")
 
 
 def random_crop_grid(image, *, size: int, padding: int = 0, seed: int = 0, n: int = 5):
-    """The image, then ``n`` random crops of it (see ``random_crops``); returns a closed ``Figure``.
+    """The image with each crop's window drawn on it, then ``n`` random crops; a closed ``Figure``.
+
+    The crops are those of :func:`random_crops`; window ``k`` on the original has the
+    colour of the title of crop ``k``. With ``padding`` the original panel shows the
+    padded frame, so windows that start in the padding are drawn where they lie.
 
     >>> image = torch.rand(3, 16, 16)
     >>> fig = random_crop_grid(image, size=12, n=2)
     >>> [ax.get_title() for ax in fig.axes]
     ['original 16×16', 'crop 1: 12×12', 'crop 2: 12×12']
+    >>> len(fig.axes[0].patches)   # one window per crop
+    2
     """
+    from matplotlib.patches import Rectangle
+
     image = _to_chw(image)
-    crops = random_crops(image, size=size, padding=padding, seed=seed, n=n)
+    windows = random_crop_windows(image, size=size, padding=padding, seed=seed, n=n)
+    crops = [crop for crop, _ in windows]
     pictures = to_displayable([image]).unbind(0) + to_displayable(crops).unbind(0)
     titles = [f"{'original' if k == 0 else f'crop {k}:'} {p.shape[1]}×{p.shape[2]}"
               for k, p in enumerate(pictures)]
-    return _draw(pictures, titles, ncols=min(3, len(pictures)), width=1.4, height=1.5)
+    fig = _draw(pictures, titles, ncols=min(3, len(pictures)), width=1.4, height=1.5)
+    original = fig.axes[0]
+    height, width = image.shape[-2:]
+    original.set_xlim(-padding - 0.5, width + padding - 0.5)
+    original.set_ylim(height + padding - 0.5, -padding - 0.5)
+    for k, (_, box) in enumerate(windows):
+        colour = _WINDOW_COLOURS[k % len(_WINDOW_COLOURS)]
+        fig.axes[k + 1].title.set_color(colour)
+        if box is not None:
+            top, left = box
+            original.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False,
+                                         edgecolor=colour, linewidth=1.2))
+    return fig
 
 
 def crop_explorer(image, *, n: int = 5):

@@ -4,7 +4,9 @@
 ``NumbersDataset(n)`` yields, so what it says is true by construction.
 ``data_path_figure`` draws the road a sample travels: the sampler yields indices,
 ``dataset[i]`` gives one sample per index, ``collate_fn`` merges them into a mini-batch
-(these three run inside the ``DataLoader``), then model → loss → zero_grad/backward/step.
+(these three run inside the ``DataLoader``), the batch moves to the model's device, then
+model → loss → zero_grad/backward/step. (A stream, an ``IterableDataset``, has no sampler:
+it yields the samples itself.)
 
 >>> print(batches_per_epoch_text(5, 2, drop_last=True))
 N = 5 numbers, batch_size = 2, drop_last = True
@@ -24,10 +26,12 @@ from ._checks import check_bool, check_positive_int
 from .datasets import NumbersDataset
 
 #: The boxes of :func:`data_path_figure`, in the order data flows: (label, what happens there).
-#: The first three run inside the ``DataLoader``, once per mini-batch.
+#: The first three run inside the ``DataLoader``: for a batch of ``B`` samples the sampler's
+#: iterator (made once per epoch) gives ``B`` indices, ``dataset[i]`` runs ``B`` times and
+#: ``collate_fn`` once.
 DATA_PATH_STEPS = (
     ("sampler", "yields the indices\nof the next batch"),
-    ("Dataset", "dataset[i] gives\none sample per index"),
+    ("Dataset", "dataset[i] gives\none sample per index\n(B calls per batch)"),
     ("collate_fn", "list of samples\n-> one batch"),
     ("mini-batch", "X, y: tensors with\na batch dimension"),
     ("model", "out = model(X)"),
@@ -37,6 +41,13 @@ DATA_PATH_STEPS = (
 
 #: What travels along each arrow of the top row (sampler -> Dataset -> collate_fn -> mini-batch).
 DATA_PATH_ARROWS = ("indices i", "samples", "batch")
+
+#: The step between the data side and the model: the batch goes where the model is.
+DATA_PATH_TO_DEVICE = "X.to(device)\ny.to(device)"
+
+#: The frame around the DataLoader's part, and the note on the arrow back to the sampler.
+DATA_PATH_FRAME = "DataLoader, per mini-batch of B: B indices, B × dataset[i], 1 × collate_fn"
+DATA_PATH_NEXT = "next mini-batch\n(with workers, often\nloaded already)"
 
 _MAX_LISTED = 12  # list at most this many batches; summarise the rest
 
@@ -135,8 +146,9 @@ def data_path_figure():
 
     The top row is the data side, in the order data flows: the sampler yields indices,
     ``dataset[i]`` turns each index into one sample, ``collate_fn`` merges the samples
-    into a mini-batch. A dashed frame marks the part the ``DataLoader`` runs. The bottom
-    row is the training side (model → loss → update), run once per mini-batch.
+    into a mini-batch. A dashed frame marks the part the ``DataLoader`` runs. The batch is
+    moved to the model's device, then the bottom row is the training side
+    (model → loss → update), run once per mini-batch.
 
     >>> fig = data_path_figure()
     >>> texts = [t.get_text() for t in fig.axes[0].texts]
@@ -164,20 +176,22 @@ def data_path_figure():
         ax.text(x, y - 0.15, detail, ha="center", va="center", fontsize=7, linespacing=1.1)
     # the DataLoader: a dashed frame around sampler, Dataset and collate_fn
     ax.add_patch(_box(0.1, top_y - height / 2 - 0.12, 6.3, height + 0.5, "none", dashed=True))
-    ax.text(0.22, top_y + height / 2 + 0.2, "DataLoader: once per mini-batch", fontsize=8,
+    ax.text(0.22, top_y + height / 2 + 0.2, DATA_PATH_FRAME, fontsize=8,
             style="italic", va="center", color="#333333")
     half = width / 2
     for (x0, _), (x1, _), what in zip(centres[:3], centres[1:4], DATA_PATH_ARROWS, strict=True):
         _arrow(ax, (x0 + half + 0.03, top_y), (x1 - half - 0.03, top_y))
         ax.text((x0 + x1) / 2, top_y + 0.14, what, ha="center", va="bottom", fontsize=7)
     _arrow(ax, (7.75, top_y - height / 2 - 0.03), (7.75, bottom_y + height / 2 + 0.03))
+    ax.text(7.85, (top_y + bottom_y) / 2, DATA_PATH_TO_DEVICE, fontsize=7, ha="left",
+            va="center", family="monospace")
     _arrow(ax, (7.75 - half - 0.03, bottom_y), (5.5 + half + 0.03, bottom_y))
     _arrow(ax, (5.5 - half - 0.03, bottom_y), (3.0 + 1.05 + 0.03, bottom_y))
     # after the update, the loader asks the sampler for the next batch of indices
     ax.annotate("", xy=(1.0, top_y - height / 2 - 0.15), xytext=(1.95, bottom_y),
                 arrowprops={"arrowstyle": "-|>", "color": "#777777", "lw": 1.0, "ls": "--",
                             "connectionstyle": "angle,angleA=180,angleB=90"})
-    ax.text(1.05, 1.0, "next\nmini-batch", fontsize=7, color="#555555", ha="left",
+    ax.text(1.05, 1.0, DATA_PATH_NEXT, fontsize=7, color="#555555", ha="left",
             va="center")
     ax.set_title("How a sample reaches the model: one pass over the loader = one epoch",
                  fontsize=10)

@@ -49,6 +49,11 @@ class _SwappedPair(SquaresDataset):
 
 
 
+def _describe(sample) -> str:
+    size = f" of length {len(sample)}" if hasattr(sample, "__len__") else ""
+    return f"{type(sample).__name__}{size}"
+
+
 def _judge_squares(cls):
     if not isinstance(cls, type):
         return (f"Pass the class itself (answer = SquaresDataset), not "
@@ -65,13 +70,18 @@ def _judge_squares(cls):
             sample = ds[i]
             if not isinstance(sample, (tuple, list)) or len(sample) != 2:
                 return (f"ds[{i}] should be ONE sample, the pair (i, i * i); got "
-                        f"{type(sample).__name__} of length {len(sample)}.")
+                        f"{_describe(sample)}.")
             got = (as_int(sample[0]), as_int(sample[1]))
             if got != (i, i * i):
                 return f"ds[{i}] should be ({i}, {i * i}), got {got}."
-    x, y = next(iter(DataLoader(cls(6), batch_size=4)))
-    if x.tolist() != [0, 1, 2, 3] or y.tolist() != [0, 1, 4, 9]:
-        return "A DataLoader over it should batch (i, i * i) pairs into two tensors."
+    batch = next(iter(DataLoader(cls(6), batch_size=4)))
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        return (f"A DataLoader over it should give two fields per batch (the i's and the "
+                f"squares), got {_describe(batch)}.")
+    x, y = (field.reshape(-1).tolist() for field in batch)  # [4] or [4, 1]: both hold 4 numbers
+    if x != [0, 1, 2, 3] or y != [0, 1, 4, 9]:
+        return (f"The first batch of 4 from a DataLoader should hold 0..3 and their squares, "
+                f"got {x} and {y}.")
     return True
 
 
@@ -153,8 +163,8 @@ q2 = Question(
     "as ImageFolder gives it, or a 0-d int64 tensor) into a float32 one-hot tensor of shape (3,), "
     "e.g. one_hot(1) -> tensor([0., 1., 0.]).",
     _judge_one_hot,
-    hint="Start from a tensor of zeros, or look at torch.nn.functional.one_hot; check the dtype "
-         "of what you return.",
+    hint="A one-hot vector has one entry per class: 0 everywhere except a 1 at the label's "
+         "position. Print the dtype of what your function returns and compare with the question.",
     solution="def one_hot(label):\n"
              "    label = torch.as_tensor(label)\n"
              "    return torch.nn.functional.one_hot(label, num_classes=3).float()\n\n"
@@ -196,24 +206,29 @@ q3 = Question(
 )
 
 
-# ----- q4: IterableDataset with workers ----------------------------------------------------------
+# ----- q4: IterableDataset, workers and drop_last ------------------------------------------------
 
 def _judge_stream(answer):
     n = as_int(answer)
-    if n == 10:
-        return "Each worker runs its own copy of __iter__ — and this one does not shard."
-    return n == 30
+    if n == 9:
+        return ("That is 10 // 3 * 3, as if one loader cut the whole stream into batches. With "
+                "an IterableDataset the batches are formed inside each worker, from its share.")
+    if n in (10, 20, 18):
+        return "RangeStream shards: each worker yields only its share of 0..9. Then drop_last."
+    return n == 6
 
 
 q4 = Question(
-    "An IterableDataset yields the 10 numbers 0..9 and does not look at get_worker_info(). "
-    "How many numbers does one pass over DataLoader(stream, batch_size=2, num_workers=3) give?",
+    "RangeStream(0, 10) shards its numbers across workers (section 5). How many numbers does "
+    "one pass over DataLoader(RangeStream(0, 10), batch_size=3, num_workers=2, drop_last=True) "
+    "give?",
     _judge_stream,
-    hint="How many copies of the dataset run __iter__, and what does each copy yield when it "
-         "never asks which worker it is?",
-    solution="answer = 30  # each of the 3 workers yields all 10 numbers: every number 3 times",
-    reference=30,
-    wrong=[10, 5, 15],
+    hint="Write down the numbers worker 0 and worker 1 each yield, then cut each worker's "
+         "numbers into batches of 3 on its own.",
+    solution="answer = 6  # worker 0 yields 0 2 4 6 8 -> [0, 2, 4], drops [6, 8];\n"
+             "#             worker 1 yields 1 3 5 7 9 -> [1, 3, 5], drops [7, 9]",
+    reference=6,
+    wrong=[9, 10, 18, 20],
 )
 
 QUESTIONS = questions(globals())
