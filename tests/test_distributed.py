@@ -493,3 +493,40 @@ def test_run_torchrun_bad_input():
         run_torchrun("x.py", nproc_per_node=0)
     with pytest.raises(ValueError, match="timeout"):
         run_torchrun("x.py", timeout=-1)
+
+
+# ----- the notebook's exercises (batchlab.exercises.nb09) ---------------------------------------
+
+@pytest.mark.parametrize("n, world_size", [(10, 3), (2, 5), (1, 4), (3, 8), (7, 7), (9, 2)])
+def test_q3_reference_shards_like_distributed_sampler_even_when_padding_wraps(n, world_size):
+    from batchlab.exercises import nb09
+
+    for rank in range(world_size):
+        want = list(DistributedSampler(range(n), num_replicas=world_size, rank=rank,
+                                       shuffle=False))
+        assert nb09._reference_shard(list(range(n)), rank, world_size) == want
+
+
+def test_q3_pasted_solution_runs_in_a_fresh_namespace_and_is_accepted():
+    from batchlab.exercises import nb09
+
+    namespace = {}
+    exec(nb09.q3._solution, namespace)  # what a student pastes into an empty cell
+    assert nb09._judge_shard(namespace["shard"]) is True
+    assert nb09._judge_shard(nb09._pad_once) is not True  # a draw of 2 on 5 ranks must wrap
+
+
+def test_q2_says_drop_last_trims_the_epoch():
+    from batchlab.exercises import nb09
+
+    def with_drop_last(dataset, rank, world_size, num_epochs):
+        sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=0,
+                                     drop_last=True)
+        read = {}
+        for epoch in range(num_epochs):
+            sampler.set_epoch(epoch)
+            read[epoch] = list(sampler)
+        return read
+
+    verdict = nb09._judge_epoch_shards(with_drop_last)
+    assert isinstance(verdict, str) and "drop_last" in verdict and "shared" not in verdict

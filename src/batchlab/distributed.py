@@ -329,14 +329,20 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """Whether a server could listen on ``port`` now (nothing else is listening there).
 
     Binds with ``SO_REUSEADDR``, as servers (and torch's TCP store) do, so connections that
-    were closed a moment ago (``TIME_WAIT``) do not count as "in use".
+    were closed a moment ago (``TIME_WAIT``: the OS keeps a closed connection's port for a
+    minute or so) do not count as "in use". On Windows ``SO_REUSEADDR`` would even let the
+    bind succeed on a port another program listens on, so there it binds with
+    ``SO_EXCLUSIVEADDRUSE`` instead.
 
     >>> port_is_free(free_port())
     True
     """
     port = check_int(port, "port", minimum=1)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if sys.platform == "win32":  # SO_REUSEADDR means "share the port" on Windows
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        else:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
             sock.listen(1)
@@ -406,9 +412,10 @@ def ddp_train(cfg: dict) -> tuple[torch.nn.Module, dict]:
     from torch.utils.data import DataLoader, DistributedSampler
 
     data = ddp_demo_data(cfg["num_samples"], cfg["seed"])  # the same data on every rank
-    sampler = DistributedSampler(data, shuffle=True, seed=cfg["seed"])  # ranks from the group
+    sampler = DistributedSampler(data, shuffle=True, seed=cfg["seed"])  # shared seed!
+    rank_rng = torch.Generator().manual_seed(cfg["seed"] + dist.get_rank())  # per rank
     loader = DataLoader(data, batch_size=cfg["per_rank_batch"], sampler=sampler,
-                        generator=torch.Generator().manual_seed(cfg["seed"]))
+                        generator=rank_rng)  # seeds workers/augmentation: differ per rank
     model = DistributedDataParallel(ddp_demo_model(cfg["seed"]))
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg["lr"])
     log, epoch = [], 0
@@ -726,8 +733,10 @@ def run_ddp_demo(world_size: int = 2, steps: int = 4, per_rank_batch: int = 4, *
 
     The processes are started with ``torch.multiprocessing.start_processes(...,
     start_method="spawn")``, meet at ``tcp://127.0.0.1:<free port>`` and use the ``gloo``
-    backend (CPU). Each runs :func:`ddp_demo_worker`, which runs the lesson functions named
-    in ``parts`` (a subset of :data:`PARTS`), in that order:
+    backend (CPU); on macOS it sets ``GLOO_SOCKET_IFNAME=lo0`` (unless already set), because
+    gloo binds to the address the hostname resolves to. Each runs :func:`ddp_demo_worker`,
+    which runs the lesson functions named in ``parts`` (a subset of :data:`PARTS`), in that
+    order:
 
     - ``"train"``: :func:`ddp_train`, a ``DistributedSampler`` (``set_epoch`` every epoch),
       a DataLoader with ``batch_size=per_rank_batch``, ``steps`` SGD steps;
@@ -779,8 +788,11 @@ def run_ddp_demo(world_size: int = 2, steps: int = 4, per_rank_batch: int = 4, *
         raise ValueError(f"eval_samples must be >= world_size={world_size}, got {eval_samples}")
     port = free_port()
     start = time.monotonic()
+    env = {"OMP_NUM_THREADS": "1"}
+    if sys.platform == "darwin" and "GLOO_SOCKET_IFNAME" not in os.environ:
+        env["GLOO_SOCKET_IFNAME"] = "lo0"  # macOS: the hostname may not resolve; use loopback
     with tempfile.TemporaryDirectory(prefix="batchlab_ddp_") as out_dir:
-        with _environ(OMP_NUM_THREADS="1"):  # inherited by the children at start
+        with _environ(**env):  # inherited by the children at start
             context = mp.start_processes(
                 ddp_demo_worker, args=(world_size, f"tcp://127.0.0.1:{port}", cfg, out_dir),
                 nprocs=world_size, join=False, start_method="spawn")
@@ -838,7 +850,9 @@ def run_torchrun(script, *script_args, nproc_per_node: int = 2, timeout: float =
     process (``returncode``, ``stdout``, ``stderr``). After ``timeout`` seconds torchrun gets
     ``SIGTERM``, on which it stops its workers; whatever is still running ``grace`` seconds
     later is killed, and ``TimeoutError`` is raised. Torchrun starts each worker in a
-    session of its own, so killing torchrun's process group would not reach them.
+    session of its own, so killing torchrun's process group would not reach them. Finding
+    those workers reads ``/proc``, so the last-resort kill reaches them on Linux only;
+    elsewhere it relies on torchrun stopping its workers on ``SIGTERM``.
 
     >>> run_torchrun("train.py", nproc_per_node=0)
     Traceback (most recent call last):

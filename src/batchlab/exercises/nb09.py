@@ -105,6 +105,10 @@ def _judge_epoch_shards(fn):
         for epoch in range(3):
             seen = [i for epochs in runs for i in epochs[epoch]]
             missing = sorted(set(range(n)) - set(seen))
+            if missing and len(seen) == len(set(seen)):
+                return (f"with {n} samples on {world_size} ranks, epoch {epoch} never reads "
+                        f"{missing}, and no sample is read twice: something trims the epoch "
+                        f"(drop_last=True?). Every sample must be read.")
             if missing:
                 return (f"with {n} samples on {world_size} ranks, epoch {epoch} never reads "
                         f"{missing}, and reads other samples on two ranks: the ranks do not "
@@ -124,8 +128,8 @@ q2 = WriteCodeQuestion(
     _judge_epoch_shards,
     probe=_probe_q2,
     hint="Run the buggy function for every rank and compare: which samples does an epoch "
-         "miss, and does epoch 1 differ from epoch 0? Section 2 and the Common misconceptions "
-         "show both symptoms.",
+         "miss, and does epoch 1 differ from epoch 0? Then ask what the ranks must agree on "
+         "to split one order between them, and what must tell the sampler a new epoch began.",
     solution="def epoch_shards(dataset, rank, world_size, num_epochs):\n"
              "    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank,\n"
              "                                 seed=0)  # the same seed on every rank\n"
@@ -143,6 +147,14 @@ q2 = WriteCodeQuestion(
 # ----- q3: write the sharding of a global draw ---------------------------------------------------
 
 def _reference_shard(draw, rank, num_replicas):
+    draw = list(draw)
+    per_rank = math.ceil(len(draw) / num_replicas)
+    padding = per_rank * num_replicas - len(draw)
+    padded = draw + (draw * math.ceil(padding / len(draw)))[:padding]  # wraps if needed
+    return padded[rank::num_replicas]
+
+
+def _pad_once(draw, rank, num_replicas):
     per_rank = math.ceil(len(draw) / num_replicas)
     padded = list(draw) + list(draw)[:per_rank * num_replicas - len(draw)]
     return padded[rank::num_replicas]
@@ -166,7 +178,8 @@ def _pad_from_end(draw, rank, num_replicas):
 
 
 _CASES = [([5, 5, 2, 9, 0, 7, 7], 3), ([4, 1, 8, 1], 2), ([3, 1, 4, 1, 5, 9, 2, 6], 4),
-          ([2, 7, 1, 8, 2], 5), ([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], 4), ([6, 0], 1)]
+          ([2, 7, 1, 8, 2], 5), ([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], 4), ([6, 0], 1),
+          ([4, 9], 5), ([3], 4)]  # the last two: more padding than draw, it wraps around
 
 
 def _judge_shard(fn):
@@ -189,18 +202,22 @@ def _probe_q3(fn):
 q3 = WriteCodeQuestion(
     "Write shard(draw, rank, num_replicas): the part of a global draw (a list of indices) that "
     "rank `rank` gets, laid out like DistributedSampler and DistributedWeightedSampler with "
-    "drop_last=False: pad the draw to a multiple of num_replicas by repeating its first "
-    "entries, then take every num_replicas-th entry starting at `rank`.",
+    "drop_last=False: pad the draw to a multiple of num_replicas by repeating it from its "
+    "first entry (from the start again if the draw is shorter than the padding), then take "
+    "every num_replicas-th entry starting at `rank`.",
     _judge_shard,
     probe=_probe_q3,
     hint="How long must the padded draw be so that every rank gets the same number of "
-         "entries? Then one slice with a step picks a rank's entries.",
-    solution="def shard(draw, rank, num_replicas):\n"
+         "entries? Try a draw of 2 on 5 ranks. Then one slice with a step picks a rank's "
+         "entries.",
+    solution="import math\n\n\n"
+             "def shard(draw, rank, num_replicas):\n"
              "    per_rank = math.ceil(len(draw) / num_replicas)\n"
-             "    padded = draw + draw[:per_rank * num_replicas - len(draw)]\n"
+             "    padding = per_rank * num_replicas - len(draw)\n"
+             "    padded = draw + (draw * math.ceil(padding / len(draw)))[:padding]\n"
              "    return padded[rank::num_replicas]",
     reference=_reference_shard,
-    wrong=[_contiguous_chunks, _no_padding, _pad_from_end, [0, 3, 6]],
+    wrong=[_contiguous_chunks, _no_padding, _pad_from_end, _pad_once, [0, 3, 6]],
 )
 
 
@@ -214,7 +231,8 @@ def _judge_twice(answer):
     if twice == 1:
         return "the padding fills up to a multiple of 8, which may take more than one repeat."
     if twice == 8:
-        return "count the slots: 8 ranks × ceil(10 001 / 8), minus the 10 001 real samples."
+        return ("the repeats only fill the slots up to the next multiple of 8 — how many "
+                "does that take?")
     return twice == 7
 
 
