@@ -102,9 +102,32 @@ def test_explorer_changes_with_every_control_and_never_raises():
     titles = sweep_ends(explorer, lambda fig: [ax.get_title() for ax in fig.axes])
     for name, (low, high) in titles.items():
         assert low != high, name
-    explorer.controls["batch_size"].value = explorer.controls["batch_size"].max
-    explorer.controls["lr"].value = explorer.controls["lr"].max
-    assert "diverged" in explorer.last_result.axes[1].get_title()
+    top = sgd_run(widget_dataset(), 64, explorer.controls["lr"].max)   # full batch, top lr
+    assert top["losses"][-1] > 10 * top["losses"][0]                     # past the limit: grows
+
+
+def test_batch_size_slider_gives_a_different_step_count_at_every_position():
+    explorer = build_sgd_explorer()
+    sizes = list(explorer.controls["batch_size"].options)
+    assert sizes == [1, 2, 4, 8, 16, 32, 64]
+    assert len({math.ceil(64 / b) for b in sizes}) == len(sizes)
+    lr = explorer.controls["lr"]
+    assert lr.min < lr_stability_limit(widget_dataset()) < lr.max < 1.7 * lr_stability_limit(
+        widget_dataset())
+
+
+def test_sgd_run_stop_below_and_replacement():
+    ds = LinearRegressionDataset(20, seed=0)
+    full = sgd_run(ds, 4, lr=0.5, epochs=30, init=(0.0, 0.0))
+    stopped = sgd_run(ds, 4, lr=0.5, epochs=30, init=(0.0, 0.0), stop_below=1e-3)
+    k = int((full["losses"] <= 1e-3).nonzero()[0])
+    assert stopped["steps"] == k and torch.equal(stopped["params"], full["params"][: k + 1])
+    drawn = sgd_run(ds, 4, lr=0.5, epochs=3, init=(0.0, 0.0), replacement=True)
+    assert drawn["steps"] == 15 and not torch.equal(drawn["params"], full["params"][:16])
+    with pytest.raises(TypeError, match="replacement"):
+        sgd_run(ds, 4, 0.5, replacement=1)
+    with pytest.raises(ValueError, match="stop_below"):
+        sgd_run(ds, 4, 0.5, stop_below=-1.0)
 
 
 def test_explorer_bad_input():
@@ -145,6 +168,10 @@ def test_plot_runs_draws_the_requested_axes_and_marks_sparse_runs():
     dense, sparse = fig.axes[1].lines
     assert dense.get_marker() in ("None", None, "") and sparse.get_marker() == "o"
     assert list(sparse.get_xdata()) == [1.0, 17.0, 33.0]          # samples + 1
+    assert not any("drawn at" in str(line.get_label()) for line in fig.axes[0].lines)
+    zero = {"exact": {"epochs": [0, 1], "losses": [1.0, 0.0], "steps_per_epoch": 1}}
+    floor = plot_runs(zero, axes=("epochs",)).axes[0].lines[-1]
+    assert "drawn at 1e-12" in floor.get_label() and list(floor.get_ydata()) == [1e-12, 1e-12]
     with pytest.raises(ValueError, match="axes must be"):
         plot_runs(runs, axes=("minutes",))
     with pytest.raises(ValueError, match="'samples'"):

@@ -24,7 +24,7 @@ import math
 import time
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, RandomSampler
 
 from ._checks import check_int, check_positive_int, check_real
 
@@ -98,14 +98,18 @@ def loss_grid(dataset, w_values, b_values) -> torch.Tensor:
 
 
 def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
-            max_loss=None, max_updates=None) -> dict:
+            max_loss=None, max_updates=None, stop_below=None, replacement=False) -> dict:
     """Train ``y = w·x + b`` with mini-batch SGD; record ``(w, b)`` and the loss after each step.
 
     A real ``DataLoader(dataset, batch_size, shuffle=True, generator=…)`` seeded with
     ``seed`` feeds ``torch.optim.SGD(lr=lr)`` on ``torch.nn.Linear(1, 1)`` started at
     ``init = (w, b)``, with the MSE loss. The run stops early, marked ``diverged``, when
     the full-data loss exceeds ``max_loss`` (default: 1000 × the starting loss) or stops
-    being finite. ``max_updates`` (default: no limit) stops it after that many updates.
+    being finite. ``max_updates`` (default: no limit) stops it after that many updates;
+    ``stop_below`` (default: never) stops it at the first update whose full-data loss is
+    at or below that value. ``replacement=True`` draws each epoch's ``N`` samples
+    independently with replacement (``RandomSampler(replacement=True)``) instead of
+    shuffling.
 
     Returns a dict: ``params`` (``[steps + 1, 2]`` float64, row 0 = ``init``), ``losses``
     (full-data MSE at each row), ``epochs`` (each row's position in epochs:
@@ -122,6 +126,8 @@ def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
     (True, True)
     >>> sgd_run(LinearRegressionDataset(16, seed=0), 1, lr=0.1, max_updates=3)["steps"]
     3
+    >>> sgd_run(LinearRegressionDataset(16, seed=0), 4, 0.5, epochs=50, stop_below=1e-3)["steps"]
+    16
     """
     x_all, y_all = _xy(dataset)
     n = len(x_all)
@@ -140,6 +146,10 @@ def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
         max_loss = check_real(max_loss, "max_loss", minimum=0.0)
     if max_updates is not None:
         max_updates = check_positive_int(max_updates, "max_updates")
+    if stop_below is not None:
+        stop_below = check_real(stop_below, "stop_below", minimum=0.0)
+    if not isinstance(replacement, bool):
+        raise TypeError(f"replacement must be True or False, got {replacement!r}")
 
     model = torch.nn.Linear(1, 1)
     with torch.no_grad():
@@ -148,7 +158,11 @@ def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = torch.nn.MSELoss()
     generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+    if replacement:
+        sampler = RandomSampler(dataset, replacement=True, generator=generator)
+        loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
+    else:
+        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
 
     # the full-data MSE from five averages: exact, and cheap enough to evaluate every step
     sxx, sx, syy, sxy, sy = (float(v) for v in ((x_all * x_all).mean(), x_all.mean(),
@@ -183,10 +197,12 @@ def sgd_run(dataset, batch_size, lr, *, epochs=5, init=(-1.0, 3.0), seed=0,
             if not math.isfinite(losses[-1]) or losses[-1] > max_loss:
                 diverged = True
                 break
-            if len(params) - 1 == max_updates:
+            if len(params) - 1 == max_updates or (
+                    stop_below is not None and losses[-1] <= stop_below):
                 break
             start = time.perf_counter()  # the next step's clock starts with its batch
-        if diverged or len(params) - 1 == max_updates:
+        if diverged or len(params) - 1 == max_updates or (
+                stop_below is not None and losses[-1] <= stop_below):
             break
     steps_per_epoch = len(loader)
     steps = len(params) - 1
@@ -305,6 +321,10 @@ def render_sgd(batch_size=8, lr=0.3, *, epochs=5, dataset=None, seed=0):
 def build_sgd_explorer(*, max_batch_size=None):
     """The notebook-03 widget: batch-size and learning-rate sliders driving :func:`render_sgd`.
 
+    Batch sizes are powers of 2 up to the dataset size (each gives a different number of
+    steps per epoch); ``lr`` runs from 0.01 to 0.8, past the full-batch stability
+    limit (about 0.49) of :func:`widget_dataset`.
+
     >>> explorer = build_sgd_explorer()
     >>> sorted(explorer.controls)
     ['batch_size', 'lr']
@@ -320,9 +340,11 @@ def build_sgd_explorer(*, max_batch_size=None):
             raise ValueError(f"max_batch_size must be <= {n} (the dataset size), "
                              f"got {max_batch_size}")
         n = max_batch_size
+    sizes = [2 ** k for k in range(n.bit_length()) if 2 ** k < n] + [n]  # 1, 2, 4, …, n
     controls = {
-        "batch_size": widgets.IntSlider(value=8, min=1, max=n, description="batch size"),
-        "lr": widgets.FloatSlider(value=0.3, min=0.01, max=1.0, step=0.01,
+        "batch_size": widgets.SelectionSlider(options=sizes, value=8 if 8 in sizes else sizes[0],
+                                              description="batch size"),
+        "lr": widgets.FloatSlider(value=0.3, min=0.01, max=0.8, step=0.01,
                                   description="lr", readout_format=".2f"),
     }
     return Explorer(lambda batch_size, lr: render_sgd(batch_size, lr), controls,
@@ -335,6 +357,7 @@ _AXES = {
     "samples": ("samples used by the updates + 1 (log scale)", True),
     "seconds": ("measured seconds of training (varies by machine)", False),
 }
+CLIP = 1e-12  # losses below this are drawn at it (a log axis cannot show 0)
 SPARSE = 20  # runs with at most this many points get a marker at every measured point
 
 
@@ -359,7 +382,8 @@ def plot_runs(runs, *, ylabel="full-data loss", axes=("epochs", "updates")):
     per entry: ``"epochs"``, ``"updates"`` (drawn as updates + 1 on a log axis so the start
     shows), ``"samples"`` (likewise) or ``"seconds"``. The y axes are logarithmic. A run
     with at most 20 points gets a marker at each point: lines between far-apart
-    measurements are not measurements.
+    measurements are not measurements. Losses below 1e-12 are drawn at 1e-12 (a log axis
+    cannot show 0), and a dotted line labelled so marks that floor whenever it is used.
 
     >>> from batchlab.datasets import LinearRegressionDataset
     >>> ds = LinearRegressionDataset(16, seed=0)
@@ -380,12 +404,15 @@ def plot_runs(runs, *, ylabel="full-data loss", axes=("epochs", "updates")):
             a not in _AXES for a in axes):
         raise ValueError(f"axes must be a non-empty tuple of {sorted(_AXES)}, got {axes!r}")
     fig = new_figure(1, len(axes))
+    clipped = False
     needed = {"epochs", "losses", "steps_per_epoch"} | ({"samples"} & set(axes)) | (
         {"seconds"} & set(axes))
     for label, run in runs.items():
         if not isinstance(run, dict) or not needed <= set(run):
             raise ValueError(f"runs[{label!r}] must be a dict with {sorted(needed)}")
-        losses = np.clip(np.asarray(run["losses"], dtype=float), 1e-12, None)
+        raw = np.asarray(run["losses"], dtype=float)
+        clipped = clipped or bool((raw < CLIP).any())
+        losses = np.clip(raw, CLIP, None)
         style = {"marker": "o", "ms": 3} if len(losses) <= SPARSE else {}
         for ax, axis in zip(fig.axes, axes, strict=True):
             ax.plot(_x_values(run, axis), losses, label=str(label), lw=1, **style)
@@ -396,6 +423,9 @@ def plot_runs(runs, *, ylabel="full-data loss", axes=("epochs", "updates")):
             ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylabel(ylabel)
+        if clipped:
+            ax.axhline(CLIP, color="gray", ls=":", lw=0.8,
+                       label=f"losses below {CLIP:g} drawn at {CLIP:g}")
     fig.axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
