@@ -1,6 +1,6 @@
 """Exercises for notebook 06 (class imbalance).
 
->>> q2.check(10)
+>>> q2.check(2.22)
 Correct!
 >>> def choose_threshold(scores, labels, cost_fp, cost_fn):
 ...     ...  # not written yet
@@ -54,18 +54,26 @@ def _judge_balanced(answer):
     if len(values) != 3:
         return "Answer with a list of three numbers, one weight per class."
     want = [1000 / (3 * 600), 1000 / (3 * 300), 1000 / (3 * 100)]
-    if all(math.isclose(v, w, rel_tol=1e-3) for v, w in zip(values, want, strict=True)):
+
+    def close(got, expected):            # answers rounded to two decimals are right too
+        return all(math.isclose(v, w, rel_tol=1e-3, abs_tol=0.006)
+                   for v, w in zip(got, expected, strict=True))
+
+    if close(values, want):
         return True
-    if all(math.isclose(v, 3 * w, rel_tol=1e-3) for v, w in zip(values, want, strict=True)):
+    if close(values, [3 * w for w in want]):
         return "Those are the inverse-frequency weights N / n_c; 'balanced' also divides by C."
-    return "Weight of class c = N / (C * n_c)."
+    if close(values, [w * 3 / 1000 for w in want]) or close(values, [0.6, 0.3, 0.1]):
+        return "Those are about the class shares; a weight grows as its class gets rarer."
+    return "Not those numbers: check N, C and each n_c."
 
 
 q1 = Question(
     "Class counts [600, 300, 100]: what does compute_class_weight('balanced', ...) return? "
     "A list of three numbers.",
     _judge_balanced,
-    hint="N = 1000 samples, C = 3 classes; scikit-learn's formula is in section 4.",
+    hint="N = 1000 samples, C = 3 classes; scikit-learn's formula is in section 4. Rounding "
+         "to two decimals is fine.",
     solution="answer = [1000 / (3 * 600), 1000 / (3 * 300), 1000 / (3 * 100)]  "
              "# [0.556, 1.111, 3.333]",
     reference=[1000 / 1800, 1000 / 900, 1000 / 300],
@@ -73,66 +81,95 @@ q1 = Question(
 )
 
 
-# --- q2: expected class-2 count in a weighted batch -------------------------------------------
+# --- q2: expected class-2 count under square-root weights -----------------------------------
+
+_Q2_COUNTS = (900, 90, 10)
+_Q2_WANT = 30 * math.sqrt(10) / sum(math.sqrt(n) for n in _Q2_COUNTS)      # 2.224
+
 
 def _judge_expected_count(answer):
     try:
         value = as_float(answer)
     except ValueError:
         return "Answer with a number."
-    if math.isclose(value, 0.3, rel_tol=1e-6):
+    if math.isclose(value, _Q2_WANT, abs_tol=0.01):
+        return True
+    if math.isclose(value, 0.3, abs_tol=0.01):
         return "That is what shuffle=True gives: the dataset's 1 % of 30."
-    return math.isclose(value, 10.0, rel_tol=1e-6)
+    if math.isclose(value, 10.0, abs_tol=0.01):
+        return "That is what inverse-frequency weights 1 / n_c give; these are 1 / sqrt(n_c)."
+    return "Not that number."
 
 
 q2 = Question(
-    "900 / 90 / 10 samples, WeightedRandomSampler with inverse-frequency sample weights, "
+    "900 / 90 / 10 samples, WeightedRandomSampler with sample weights 1 / sqrt(n_c), "
     "batch_size=30: how many class-2 samples does a batch hold on average?",
     _judge_expected_count,
-    hint="Add up the sample weights of each class: what share of the total weight does "
-         "class 2 hold? Each of the 30 draws picks class 2 with that probability.",
-    solution="answer = 30 / 3  # = 10 on average; a single batch varies (Binomial(30, 1/3))",
-    reference=10,
-    wrong=[0.3, 30],
+    hint="Each draw picks class c with probability (total weight of class c) / (total weight "
+         "of all samples). What is the total weight of n_c samples that weigh 1 / sqrt(n_c) "
+         "each?",
+    solution="counts = [900, 90, 10]\n"
+             "totals = [n / n ** 0.5 for n in counts]        # = sqrt(n_c)\n"
+             "answer = 30 * totals[2] / sum(totals)          # about 2.22",
+    reference=_Q2_WANT,
+    wrong=[0.3, 10, 30],
 )
 
 
-# --- q3: prior correction ---------------------------------------------------------------------
+# --- q3: prior correction of probabilities -------------------------------------------------
 
-def _q3_inputs():
+def _q3_cases():
+    """Probabilities [N, C] and pairs of non-uniform priors (and one with C = 2)."""
     g = torch.Generator().manual_seed(3)
-    logits = torch.randn(6, 3, generator=g)
-    return logits, torch.tensor([1 / 3, 1 / 3, 1 / 3]), torch.tensor([0.9, 0.09, 0.01])
+    for n_classes, train_prior, true_prior in (
+            (3, [0.6, 0.3, 0.1], [0.9, 0.09, 0.01]),
+            (3, [0.2, 0.5, 0.3], [0.1, 0.1, 0.8]),
+            (2, [0.95, 0.05], [0.5, 0.5])):
+        probs = torch.randn(6, n_classes, generator=g, dtype=torch.float64).softmax(dim=1)
+        yield (probs, torch.tensor(train_prior, dtype=torch.float64),
+               torch.tensor(true_prior, dtype=torch.float64))
+
+
+def _reference_probs(probs, train_prior, true_prior):
+    p = probs * (true_prior / train_prior)
+    return p / p.sum(dim=1, keepdim=True)
 
 
 def _judge_correction(fn):
     if not callable(fn):
-        return "Answer with a function correct_prior(logits, train_prior, true_prior)."
-    logits, train_prior, true_prior = _q3_inputs()
-    got = fn(logits.clone(), train_prior.clone(), true_prior.clone())
-    if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
-        return f"Return a tensor of logits with the same shape {list(logits.shape)}."
-    want = (logits + true_prior.log() - train_prior.log()).softmax(dim=1)
-    if not torch.allclose(got.softmax(dim=1).float(), want, atol=1e-5):
-        return "After your correction the softmax should follow the true prior."
+        return "Answer with a function correct_probs(probs, train_prior, true_prior)."
+    for probs, train_prior, true_prior in _q3_cases():
+        got = fn(probs.clone(), train_prior.clone(), true_prior.clone())
+        if not isinstance(got, torch.Tensor) or got.shape != probs.shape:
+            return f"Return a tensor of probabilities with the same shape {list(probs.shape)}."
+        got = got.double()
+        if not torch.allclose(got.sum(dim=1), torch.ones(len(got), dtype=torch.float64),
+                              atol=1e-5):
+            return "Each row of your result should sum to 1."
+        if not torch.allclose(got, _reference_probs(probs, train_prior, true_prior), atol=1e-5):
+            return (f"With train_prior {train_prior.tolist()} and true_prior "
+                    f"{true_prior.tolist()} your probabilities are not the corrected ones.")
     return True
 
 
 q3 = CodeQuestion(
-    "Write correct_prior(logits, train_prior, true_prior) that corrects logits [N, C] from "
-    "the class prior the model was trained under to the true prior (both [C]).",
+    "Write correct_probs(probs, train_prior, true_prior) that turns probabilities [N, C] "
+    "computed under train_prior into probabilities under true_prior (priors [C]).",
     _judge_correction,
-    probe=lambda fn: fn(*_q3_inputs()),
-    hint="Bayes' rule: p(c | x) is proportional to p(x | c) p(c); in logits a prior is an "
-         "additive log term.",
-    solution="def correct_prior(logits, train_prior, true_prior):\n"
-             "    return logits + true_prior.log() - train_prior.log()",
-    reference=lambda logits, train_prior, true_prior: logits + true_prior.log()
-    - train_prior.log(),
+    probe=lambda fn: fn(*next(_q3_cases())),
+    hint="In logits a change of prior is an added log term (section 9). What does adding a "
+         "log become once you exponentiate? And what keeps a row of probabilities summing "
+         "to 1?",
+    solution="def correct_probs(probs, train_prior, true_prior):\n"
+             "    p = probs * (true_prior / train_prior)        # Bayes' rule, class by class\n"
+             "    return p / p.sum(dim=1, keepdim=True)         # renormalise each row",
+    reference=_reference_probs,
     wrong=[
-        lambda logits, train_prior, true_prior: logits - true_prior.log() + train_prior.log(),
-        lambda logits, train_prior, true_prior: logits,
-        lambda logits, train_prior, true_prior: logits * true_prior / train_prior,
+        lambda probs, train_prior, true_prior: probs * (true_prior / train_prior),
+        lambda probs, train_prior, true_prior: _reference_probs(probs, true_prior, train_prior),
+        lambda probs, train_prior, true_prior: probs,
+        lambda probs, train_prior, true_prior: (probs.log() + true_prior.log()
+                                                - train_prior.log()),
     ],
 )
 
@@ -169,6 +206,18 @@ def _best_cost(scores, labels, cost_fp, cost_fn):
     return min(threshold_cost(scores, labels, t, cost_fp, cost_fn) for t in thresholds)
 
 
+def _snap(threshold: float, scores) -> float:
+    """The score nearest to ``threshold`` when it is within rounding (a float32 answer).
+
+    >>> _snap(np.float32(0.1), np.array([0.1, 0.5])) == 0.1
+    True
+    """
+    scores = np.asarray(scores, dtype=float)
+    nearest = scores[np.argmin(np.abs(scores - threshold))]
+    return float(nearest) if math.isclose(nearest, threshold, rel_tol=1e-6, abs_tol=1e-9) \
+        else float(threshold)
+
+
 def _judge_threshold(fn):
     if not callable(fn):
         return "Answer with a function choose_threshold(scores, labels, cost_fp, cost_fn)."
@@ -177,6 +226,7 @@ def _judge_threshold(fn):
             threshold = as_float(fn(scores.copy(), labels.copy(), cost_fp, cost_fn))
         except ValueError:
             return "Return one number: the threshold t (predict positive when score >= t)."
+        threshold = _snap(threshold, scores)
         got = threshold_cost(scores, labels, threshold, cost_fp, cost_fn)
         best = _best_cost(scores, labels, cost_fp, cost_fn)
         if got > best + 1e-9:
@@ -202,10 +252,9 @@ q4 = CodeQuestion(
     "cost_fp * (false positives) + cost_fn * (false negatives).",
     _judge_threshold,
     probe=lambda fn: fn(*next(_q4_cases())),
-    hint="precision_recall_curve returns (precision, recall, thresholds): every threshold is "
-         "a candidate. For each one, count the false positives (negatives with score >= t) "
-         "and the false negatives (positives below t); NumPy broadcasting does all "
-         "thresholds at once.",
+    hint="The third thing precision_recall_curve returns is the list of candidate "
+         "thresholds. Work out the total cost of each candidate and keep the cheapest; a "
+         "loop is fine.",
     solution="def choose_threshold(scores, labels, cost_fp, cost_fn):\n"
              "    _, _, thresholds = metrics.precision_recall_curve(labels, scores)\n"
              "    called = scores[None, :] >= thresholds[:, None]   # one row per threshold\n"

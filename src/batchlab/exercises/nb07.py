@@ -10,7 +10,10 @@ Not attempted yet: write the body of your function (it returned None) and run th
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from ._question import Question, as_float, questions
@@ -18,9 +21,13 @@ from .nb06 import CodeQuestion
 
 
 def _judge_loss_name(answer):
+    if isinstance(answer, nn.Module):                 # an instance: nn.BCEWithLogitsLoss()
+        answer = type(answer)
+    if isinstance(answer, type):                      # the class itself
+        answer = answer.__name__
     if not isinstance(answer, str):
         return "Answer with the class name as a string, e.g. 'BCELoss'."
-    name = answer.strip().removeprefix("nn.").removeprefix("torch.nn.")
+    name = answer.strip().removeprefix("torch.").removeprefix("nn.").removesuffix("()")
     if name == "BCEWithLogitsLoss":
         return True
     if name == "CrossEntropyLoss":
@@ -39,7 +46,7 @@ q1 = Question(
     hint="Several labels can be 1 at once (multi-label), and the outputs are raw logits.",
     solution='answer = "BCEWithLogitsLoss"  # 5 independent yes/no questions, on logits',
     reference="BCEWithLogitsLoss",
-    wrong=["CrossEntropyLoss", "BCELoss"],
+    wrong=["CrossEntropyLoss", "BCELoss", nn.BCELoss],
 )
 
 
@@ -50,11 +57,38 @@ def _ce_cases():
     yield torch.randn(1, 2, generator=g), torch.tensor([1])
 
 
+class _Banned(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _banned_losses():
+    """While active, the ready-made cross-entropy functions raise ``_Banned``."""
+    def refuse(*args, **kwargs):
+        raise _Banned
+
+    saved = [(F, "cross_entropy"), (F, "nll_loss"),
+             (nn.CrossEntropyLoss, "forward"), (nn.NLLLoss, "forward")]
+    originals = [getattr(owner, name) for owner, name in saved]
+    try:
+        for owner, name in saved:
+            setattr(owner, name, refuse)
+        yield
+    finally:
+        for (owner, name), original in zip(saved, originals, strict=True):
+            setattr(owner, name, original)
+
+
 def _judge_cross_entropy(fn):
     if not callable(fn):
         return "Answer with a function my_cross_entropy(logits, targets) that returns the loss."
     for logits, targets in _ce_cases():
-        got = fn(logits.clone(), targets.clone())
+        try:
+            with _banned_losses():
+                got = fn(logits.clone(), targets.clone())
+        except _Banned:
+            return ("Your function calls F.cross_entropy, nn.CrossEntropyLoss or F.nll_loss; "
+                    "write the formula yourself.")
         if not isinstance(got, torch.Tensor) or got.numel() != 1:
             return "Return the mean loss as a one-element tensor."
         want = F.cross_entropy(logits, targets)
@@ -73,9 +107,8 @@ q2 = CodeQuestion(
     "-log softmax(logits)[target]. It must stay finite for logits like 1000 or -1000.",
     _judge_cross_entropy,
     probe=lambda fn: fn(*next(_ce_cases())),
-    hint="Section 3: which PyTorch function gives log-probabilities without forming "
-         "probabilities first? Then pick each row's target entry with advanced indexing "
-         "[torch.arange(B), targets].",
+    hint="Section 3 shows how to get log-probabilities without forming probabilities "
+         "first. Each sample's loss is minus the log-probability of its own target class.",
     solution="def my_cross_entropy(logits, targets):\n"
              "    log_p = logits.log_softmax(dim=1)\n"
              "    return -log_p[torch.arange(len(targets)), targets].mean()",
@@ -85,6 +118,8 @@ q2 = CodeQuestion(
         lambda logits, targets: -logits.softmax(dim=1).log()[
             torch.arange(len(targets)), targets].mean(),
         lambda logits, targets: F.cross_entropy(logits.softmax(dim=1), targets),
+        lambda logits, targets: F.cross_entropy(logits, targets),
+        lambda logits, targets: F.nll_loss(logits.log_softmax(dim=1), targets),
     ],
 )
 
@@ -94,33 +129,50 @@ def _q3_labels():
                          [0, 0, 1], [0, 0, 0], [0, 0, 1], [0, 0, 1]], dtype=torch.float32)
 
 
+def _q3_cases():
+    yield _q3_labels(), torch.tensor([6 / 2, 7 / 1, 2 / 6])
+    no_positives = _q3_labels()
+    no_positives[:, 1] = 0.0                              # label 1 never occurs
+    yield no_positives, torch.tensor([6 / 2, 1.0, 2 / 6])
+
+
 def _judge_pos_weight(fn):
     if not callable(fn):
         return "Answer with a function pos_weight_for(labels) that returns a tensor."
-    labels = _q3_labels()
-    got = fn(labels.clone())
-    want = torch.tensor([6 / 2, 7 / 1, 2 / 6])
-    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
-        return f"Return one weight per label: a tensor of shape {list(want.shape)}."
-    if not torch.allclose(got.float(), want, rtol=1e-4):
-        return f"Got {[round(v, 3) for v in got.tolist()]}."
+    for labels, want in _q3_cases():
+        got = fn(labels.clone())
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            return f"Return one weight per label: a tensor of shape {list(want.shape)}."
+        if not torch.isfinite(got).all():
+            return ("For a label with no positives your pos_weight is not finite; "
+                    "give such a label 1.")
+        if not torch.allclose(got.float(), want, rtol=1e-4):
+            return f"Got {[round(v, 3) for v in got.tolist()]}."
     return True
+
+
+def _reference_pos_weight(labels):
+    positives = labels.sum(dim=0)
+    negatives = len(labels) - positives
+    return torch.where(positives > 0, negatives / positives.clamp(min=1),
+                       torch.ones_like(positives))
 
 
 q3 = CodeQuestion(
     "Write pos_weight_for(labels) for a multi-hot float label matrix of shape [N, C]: the "
     "pos_weight for BCEWithLogitsLoss that makes each label's positives weigh as much as its "
-    "negatives (shape [C]).",
+    "negatives (shape [C]); 1 for a label with no positives.",
     _judge_pos_weight,
     probe=lambda fn: fn(_q3_labels()),
     hint="The documentation's example: 100 positives and 300 negatives give pos_weight 3. "
-         "Count per column (dim=0).",
+         "Count per column (dim=0); torch.where can pick 1 where a column has no positives.",
     solution="def pos_weight_for(labels):\n"
              "    pos = labels.sum(dim=0)\n"
              "    neg = len(labels) - pos\n"
-             "    return neg / pos",
-    reference=lambda labels: (len(labels) - labels.sum(dim=0)) / labels.sum(dim=0),
+             "    return torch.where(pos > 0, neg / pos.clamp(min=1), torch.ones_like(pos))",
+    reference=_reference_pos_weight,
     wrong=[
+        lambda labels: (len(labels) - labels.sum(dim=0)) / labels.sum(dim=0),
         lambda labels: labels.sum(dim=0) / (len(labels) - labels.sum(dim=0)),
         lambda labels: torch.ones(labels.shape[1]),
     ],
@@ -132,9 +184,14 @@ def _judge_weighted_mean(answer):
         value = as_float(answer)
     except ValueError:
         return "Answer with a number."
-    if abs(value - 7 / 3) < 1e-6:
+    if abs(value - 3.0) < 1e-6:
+        return True
+    if abs(value - 5.0) < 1e-6:
         return "That divides by the batch size; 'mean' with a weight divides by something else."
-    return abs(value - 3.0) < 1e-6
+    if abs(value - 7 / 3) < 1e-6:
+        return "That is the unweighted mean: the weights are missing."
+    return "Not that number."
+
 
 
 q4 = Question(
