@@ -51,7 +51,8 @@ def long_tail_counts(n_max: int, num_classes: int, imbalance: float) -> torch.Te
     ``n_max`` samples, the last class ``n_max / ρ``, and the sizes in between fall by the
     same factor ``ρ^(1/(C−1))`` from one class to the next. ``imbalance`` is the imbalance
     factor ``ρ = n_max / n_min`` (``ρ = 1``: balanced). Sizes are rounded down, as in the
-    reference code; a tolerance of 1e-9 keeps ``100 / 50 = 2`` from becoming 1.99… → 1.
+    reference code; a tolerance of 1e-9 guards against a size that floating point computes
+    a hair below a whole number, which rounding down would cost a whole sample.
 
     >>> long_tail_counts(100, 10, 10).tolist()
     [100, 77, 59, 46, 35, 27, 21, 16, 12, 10]

@@ -61,7 +61,7 @@ def _judge_counts(fn):
         exact = _exact_counts(*case)
         if len(got) != len(exact):
             return f"For {case} return {len(exact)} class sizes, got {len(got)}."
-        # floor, allowing for floating point: n_max / 50 may come out as 1.9999999 or 2.0000001
+        # floor, allowing for floating point: a whole number may come out a hair below or above
         ok = all(math.floor(e - 1e-9) <= k <= math.floor(e + 1e-9) for k, e in
                  zip(got, exact, strict=True))
         if not ok:
@@ -96,42 +96,60 @@ q1 = _CodeQuestion(
 # ------------------------------------------------------------------------------------ q2
 def _q2_cases():
     g = torch.Generator().manual_seed(10)
-    yield torch.randn(5, 4, generator=g), torch.tensor([0.5, 0.3, 0.15, 0.05]), 1.0
-    yield torch.randn(3, 3, generator=g), torch.tensor([0.7, 0.2, 0.1]), 0.5
-    yield torch.randn(4, 2, generator=g), torch.tensor([0.9, 0.1]), 2.0
+    yield (torch.randn(6, 4, generator=g), torch.tensor([0, 1, 2, 3, 0, 3]),
+           torch.tensor([50, 30, 15, 5]), 1.0)
+    yield (torch.randn(5, 3, generator=g), torch.tensor([2, 2, 1, 0, 0]),
+           torch.tensor([7, 2, 1]), 0.5)
+    yield (torch.randn(4, 2, generator=g), torch.tensor([1, 1, 0, 1]),
+           torch.tensor([90, 10]), 2.0)
 
 
-def _judge_adjust(fn):
+def _la_loss_truth(logits, targets, class_counts, tau):
+    prior = class_counts.double() / class_counts.sum()
+    return torch.nn.functional.cross_entropy(logits.double() + tau * prior.log(), targets).item()
+
+
+def _judge_la_loss(fn):
     if not callable(fn):
-        return "Answer with a function my_adjust_logits(logits, class_prior, tau)."
-    for logits, prior, tau in _q2_cases():
-        got = fn(logits.clone(), prior.clone(), tau)
-        if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
-            return f"Return a tensor of shape {list(logits.shape)} like the logits."
-        want = logits - tau * prior.log()
-        # Adding the same number to every logit of a row changes neither softmax nor argmax.
-        diff = (got.double() - want.double())
-        if not torch.allclose(diff, diff[:, :1].expand_as(diff), atol=1e-5):
-            return (f"With prior {[round(p, 2) for p in prior.tolist()]} and tau = {tau} your "
-                    f"adjusted logits differ from the right ones by more than a constant per row.")
+        return "Answer with a function my_logit_adjusted_loss(logits, targets, class_counts, tau)."
+    for logits, targets, counts, tau in _q2_cases():
+        try:
+            got = as_float(fn(logits.clone(), targets.clone(), counts.clone(), tau))
+        except ValueError:
+            return "Return one number: the mean loss over the batch (a 0-d tensor or a float)."
+        want = _la_loss_truth(logits, targets, counts, tau)
+        if abs(got - want) > 1e-4 * max(1.0, abs(want)):
+            return (f"With class counts {counts.tolist()} and tau = {tau} the mean loss is not "
+                    f"{got:.4f}.")
     return True
 
 
+def _reference_la_loss(logits, targets, class_counts, tau):
+    prior = class_counts / class_counts.sum()
+    return torch.nn.functional.cross_entropy(logits + tau * torch.log(prior), targets)
+
+
 q2 = _CodeQuestion(
-    "Write my_adjust_logits(logits, class_prior, tau): post-hoc logit adjustment of logits "
-    "[N, C] for the training class prior [C] (a tensor of shares summing to 1).",
-    _judge_adjust,
-    hint="Menon et al. subtract tau times the log of each class's share from that class's "
-         "logit: a common class loses more than a rare one.",
-    solution="def my_adjust_logits(logits, class_prior, tau):\n"
-             "    return logits - tau * torch.log(class_prior)",
-    reference=lambda logits, class_prior, tau: logits - tau * torch.log(class_prior),
+    "Write my_logit_adjusted_loss(logits, targets, class_counts, tau): the mean logit-adjusted "
+    "cross-entropy of logits [N, C] and int64 targets [N], for the training class counts [C].",
+    _judge_la_loss,
+    hint="The loss is an ordinary cross-entropy, computed on logits that were shifted first: "
+         "each class by an amount that depends on how common it is in training, scaled by tau. "
+         "Think about the sign: the network should learn scores *without* the prior.",
+    solution="def my_logit_adjusted_loss(logits, targets, class_counts, tau):\n"
+             "    prior = class_counts / class_counts.sum()\n"
+             "    return F.cross_entropy(logits + tau * torch.log(prior), targets)",
+    reference=_reference_la_loss,
     wrong=[
-        lambda logits, class_prior, tau: logits + tau * torch.log(class_prior),
-        lambda logits, class_prior, tau: logits - torch.log(class_prior),
-        lambda logits, class_prior, tau: logits / class_prior,
+        lambda logits, targets, class_counts, tau: torch.nn.functional.cross_entropy(
+            logits - tau * torch.log(class_counts / class_counts.sum()), targets),   # wrong sign
+        lambda logits, targets, class_counts, tau: torch.nn.functional.cross_entropy(
+            logits + torch.log(class_counts / class_counts.sum()), targets),         # ignores tau
+        lambda logits, targets, class_counts, tau: torch.nn.functional.cross_entropy(
+            logits + tau * torch.log(class_counts / class_counts.sum()), targets,
+            reduction="sum"),                                                       # not the mean
     ],
-    probe=lambda: (torch.zeros(1, 2), torch.tensor([0.5, 0.5]), 1.0),
+    probe=lambda: (torch.zeros(2, 2), torch.tensor([0, 1]), torch.tensor([3, 1]), 1.0),
 )
 
 
