@@ -8,10 +8,14 @@ Run the whole benchmark (under a minute on a 2-core laptop) with::
 
 It prints, measured in one run on the same data: (a) every way of batching in-memory
 tensors (see :mod:`batchlab.fastload`) against the per-item ``DataLoader`` and
-against a plain memory copy, (b) ``num_workers`` 0, 1, 2 on a dataset whose samples
-cost CPU time to decode, (c) host-to-GPU copy speed with and without pinned memory
-(only where CUDA is present). Timings depend on the machine and on what else runs
-on it: the load average is printed before and after.
+against the two limits: one ``index_select`` of the whole shuffled epoch (the limit
+for shuffled batches) and batch-sized sequential copies (the limit in dataset order);
+and, when torch uses several threads, the loader and the limits again with one thread
+(on a busy machine torch's thread pool can slow big gathers down instead of up);
+(b) ``num_workers`` 0, 1, 2 on a dataset whose samples cost CPU time to decode;
+(c) host-to-GPU copy speed with and without pinned memory (only where CUDA is
+present). Timings depend on the machine and on what else runs on it: the load
+average is printed before and after.
 
 >>> import torch
 >>> result = measure_loader([torch.zeros(4, 2)] * 5, warmup_batches=1)
@@ -47,6 +51,9 @@ __all__ = [
 
 def _batch_len(batch) -> int:
     """Samples in a batch: the length of its first tensor (looking inside tuples/dicts)."""
+    if type(batch) in (list, tuple) and batch and type(batch[0]) is torch.Tensor:
+        first = batch[0]  # the common case first: it is timed once per batch
+        return first.shape[0] if first.dim() else 1
     if isinstance(batch, torch.Tensor):
         return batch.shape[0] if batch.dim() else 1
     if isinstance(batch, Mapping) and batch:
@@ -311,10 +318,10 @@ def plot_bars(values: Mapping, *, xlabel: str = "samples / s (log scale)",
 # --------------------------------------------------------------------------- the command
 
 SIZES = {
-    "small": {"n": 4096, "features": 64, "batch_size": 256, "repeats": 1, "min_seconds": 0.0,
+    "small": {"n": 4096, "features": 32, "batch_size": 256, "repeats": 1, "min_seconds": 0.0,
               "decode_n": 96, "decode_cost_ms": 0.5, "decode_batch": 8, "worker_repeats": 1,
               "copy_mb": 8},
-    "full": {"n": 20_000, "features": 64, "batch_size": 256, "repeats": 5, "min_seconds": 0.25,
+    "full": {"n": 200_000, "features": 32, "batch_size": 256, "repeats": 7, "min_seconds": 0.2,
              "decode_n": 1200, "decode_cost_ms": 1.0, "decode_batch": 16, "worker_repeats": 3,
              "copy_mb": 256},
 }
@@ -331,19 +338,19 @@ def run_benchmark(size: str = "full", *, repeats: int | None = None,
                   samples: int | None = None, out=None) -> dict:
     """Run the benchmark ``python -m batchlab.bench`` prints; return the measured numbers.
 
-    ``size`` is ``"small"`` (seconds; for tests) or ``"full"`` (the sizes notebook 08
-    uses: 20,000 samples of 64 features). ``samples`` overrides the number of in-memory
-    samples of part (a): the batched paths slow down once the data no longer fits in
-    the CPU caches. ``out`` is a function that prints one line (default ``print``).
+    ``size`` is ``"small"`` (seconds; for tests) or ``"full"`` (200,000 samples of 32
+    float32 features, 25.6 MB: more than the CPU caches hold). ``samples`` overrides
+    the number of in-memory samples of part (a). ``out`` is a function that prints one
+    line (default ``print``).
 
     >>> lines = []
     >>> results = run_benchmark("small", out=lines.append)
     >>> sorted(results)
-    ['cuda', 'fast_paths', 'workers']
+    ['cuda', 'fast_paths', 'fast_paths_1_thread', 'workers']
     """
     import multiprocessing as mp
 
-    from .fastload import fast_path_loaders
+    from .fastload import IN_ORDER_LIMIT, SHUFFLED_LIMIT, fast_path_loaders
     from .perf import DecodeCostDataset
 
     if size not in SIZES:
@@ -366,13 +373,26 @@ def run_benchmark(size: str = "full", *, repeats: int | None = None,
     y = torch.randint(0, 10, (n,), generator=g)
     makers = fast_path_loaders(X, y, batch_size=bs, generator=g)
     fast = compare_throughputs(makers, repeats=cfg["repeats"], min_seconds=cfg["min_seconds"])
-    per_item, limit = fast["per-item DataLoader"], fast["memory copy (limit)"]
+    per_item, limit = fast["per-item DataLoader"], fast[SHUFFLED_LIMIT]
     out("")
-    out(f"(a) in-memory tensors: X float32[{n}, {cfg['features']}], y int64[{n}]; shuffled; "
-        f"batch size {bs}; best of {cfg['repeats']}")
-    out(f"{'path':<26}{'samples/s':>14}{'vs per-item':>13}{'vs limit':>10}")
+    out(f"(a) in-memory tensors: X float32[{n}, {cfg['features']}] "
+        f"({X.numel() * 4 / 1e6:.1f} MB), y int64[{n}]; batch size {bs}; "
+        f"best of {cfg['repeats']}, taking turns")
+    out(f"{'path':<30}{'samples/s':>14}{'vs per-item':>13}{'vs limit':>10}")
     for name, speed in fast.items():
-        out(f"{name:<26}{speed:>14,.0f}{speed / per_item:>12.1f}x{speed / limit:>10.3f}")
+        out(f"{name:<30}{speed:>14,.0f}{speed / per_item:>12.1f}x{speed / limit:>10.3f}")
+    out(f"limit for shuffled batches: {SHUFFLED_LIMIT} (randperm + one index_select per "
+        f"tensor); {IN_ORDER_LIMIT}: the same bytes in dataset order")
+    one_thread = {}
+    threads = torch.get_num_threads()
+    if threads > 1:  # torch's thread pool helps big gathers on idle cores, hurts on busy ones
+        with torch_threads(1):
+            one_thread = compare_throughputs(
+                {k: makers[k] for k in ("TensorBatchLoader", SHUFFLED_LIMIT, IN_ORDER_LIMIT)},
+                repeats=cfg["repeats"], min_seconds=cfg["min_seconds"])
+        out(f"the same with 1 torch thread instead of {threads}:")
+        for name, speed in one_thread.items():
+            out(f"{name:<30}{speed:>14,.0f}{'':>13}{speed / one_thread[SHUFFLED_LIMIT]:>10.3f}")
 
     # (b) workers on a CPU-bound decode
     decode = DecodeCostDataset(cfg["decode_n"], cfg["decode_cost_ms"], busy=True)
@@ -404,10 +424,17 @@ def run_benchmark(size: str = "full", *, repeats: int | None = None,
     out("")
     tbl = fast["TensorBatchLoader"]
     out(f"TensorBatchLoader / per-item DataLoader = {tbl / per_item:.1f} (target >= 40)")
-    out(f"memory copy / TensorBatchLoader = {limit / tbl:.2f} (target <= 2)")
+    out(f"TensorBatchLoader / {SHUFFLED_LIMIT} = {tbl / limit:.2f} (target >= 0.7; "
+        f"{threads} torch thread{'s' if threads > 1 else ''})")
+    if one_thread:
+        out(f"TensorBatchLoader / {SHUFFLED_LIMIT} = "
+            f"{one_thread['TensorBatchLoader'] / one_thread[SHUFFLED_LIMIT]:.2f} "
+            "(target >= 0.7; 1 torch thread)")
+    out(f"{SHUFFLED_LIMIT} / {IN_ORDER_LIMIT} = {limit / fast[IN_ORDER_LIMIT]:.2f}")
     out(f"2 workers / 0 workers = {workers[2] / workers[0]:.2f} (target >= 1.7)")
     out(f"load average (1, 5, 15 min) at end: {_load_average()}")
-    return {"fast_paths": fast, "workers": workers, "cuda": cuda}
+    return {"fast_paths": fast, "fast_paths_1_thread": one_thread, "workers": workers,
+            "cuda": cuda}
 
 
 def main(argv=None) -> int:
@@ -418,7 +445,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=None,
                         help="rounds per measurement (the best is reported)")
     parser.add_argument("--samples", type=int, default=None,
-                        help="in-memory samples in part (a) (default: 20000; 4096 with "
+                        help="in-memory samples in part (a) (default: 200000; 4096 with "
                              "--size small)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch.set_num_threads(N) in the main process first "

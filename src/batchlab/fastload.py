@@ -3,18 +3,22 @@
 A ``DataLoader`` over a ``TensorDataset`` calls ``__getitem__`` once per sample and
 then stacks the samples (``default_collate``). When the whole dataset is a few
 tensors in RAM (or on the GPU) that work is avoidable: draw one permutation per
-epoch and gather each batch with one ``index_select`` per tensor.
+epoch and gather many rows per call with ``index_select``.
 
-- :class:`TensorBatchLoader` does exactly that and skips the DataLoader machinery.
+- :class:`TensorBatchLoader` does that, in chunks of many batches (8 MiB), and skips the
+  DataLoader machinery.
 - :class:`IndexTensorBatchSampler` keeps the ``DataLoader`` but hands the dataset a
   whole batch of indices as one tensor (use it with ``sampler=…, batch_size=None``).
+- :func:`whole_epoch_gather` gathers a whole shuffled epoch with one ``index_select``
+  per tensor: the limit for shuffled batches.
 - :func:`memory_copy_batches` copies the same bytes in the same batch sizes with
-  sequential slices: the physical limit any loader of these tensors can reach.
+  sequential slices: the limit in dataset order.
 - :func:`fast_path_loaders` builds every variant side by side on the same tensors
   (notebook 08 and ``python -m batchlab.bench`` measure them).
 
 >>> X, y = torch.arange(10.0).reshape(5, 2), torch.arange(5)
->>> loader = TensorBatchLoader(X, y, batch_size=2, generator=torch.Generator().manual_seed(0))
+>>> loader = TensorBatchLoader(X, y, batch_size=2, shuffle=True,
+...                            generator=torch.Generator().manual_seed(0))
 >>> len(loader), [len(xb) for xb, yb in loader]
 (3, [2, 2, 1])
 """
@@ -42,7 +46,9 @@ __all__ = [
     "TensorBatchLoader",
     "batch_cost_breakdown",
     "fast_path_loaders",
+    "gather_call_times",
     "memory_copy_batches",
+    "whole_epoch_gather",
 ]
 
 
@@ -63,40 +69,84 @@ def _check_tensors(tensors, name: str = "tensors") -> tuple[torch.Tensor, ...]:
 
 
 class TensorBatchLoader:
-    """Iterate over in-memory tensors in (shuffled) batches, without a ``DataLoader``.
+    """Batches of in-memory tensors, like ``DataLoader(TensorDataset(*tensors), ...)``,
+    without the per-sample work.
 
-    Each epoch draws one ``torch.randperm`` (from ``generator`` when given, else from
-    torch's global random state, like ``RandomSampler``) and yields, per batch, a
-    tuple with one new tensor per input tensor, gathered with ``index_select``.
-    With ``shuffle=False`` the batches are copies of consecutive slices. Batches are
-    always fresh tensors: changing one in place never changes the data.
+    The arguments mean what they mean for a ``DataLoader``, with the same defaults
+    (``batch_size=1``, ``shuffle=False``, ``drop_last=False``), and each batch is a
+    ``list`` with one tensor per input tensor, as the ``DataLoader`` yields it.
+    ``len(loader)`` is the number of batches per epoch: ``ceil(n / batch_size)``, or
+    ``n // batch_size`` with ``drop_last=True``.
 
-    ``len(loader)`` is the number of batches per epoch, as for a ``DataLoader``:
-    ``ceil(n / batch_size)``, or ``n // batch_size`` with ``drop_last=True``.
+    How it is fast: with ``shuffle=True`` each epoch draws one ``torch.randperm`` (from
+    ``generator`` when given, else from torch's global random state) and gathers many
+    batches at a time — a *chunk* of about ``chunk_bytes`` — with one ``index_select``
+    per tensor; the batches are then views (``split``) into that chunk. A gather of one
+    batch of small rows is short, so a loop that gathers batch by batch pays the fixed
+    cost of a call (argument checks, dispatch, allocating the output, waking torch's
+    threads) hundreds of times per epoch; a chunk pays it once for many batches. With
+    ``shuffle=False`` chunks of consecutive rows are copied the same way.
+
+    Memory: besides the data, the loader holds the permutation (8 bytes per sample)
+    and the chunk being served: the whole batches of all tensors that fit in
+    ``chunk_bytes`` (8 MiB by default), or one batch if a batch is larger. While the
+    next chunk is gathered the previous one is alive too if you still hold a batch
+    from it, so at most **two chunks** (2 × 8 MiB by default). ``chunk_bytes=None``
+    gathers the whole epoch at once: a full second copy of the data.
+
+    Differences from a ``DataLoader`` to know about:
+
+    - A batch is a view into its chunk: changing it in place never changes the data or
+      another batch, but it keeps the whole chunk alive, and ``torch.save(batch)``
+      stores the chunk's memory. ``batch[0].clone()`` gives a batch of its own.
+    - With ``shuffle=True`` every epoch is one ``torch.randperm(n, generator=generator)``,
+      so the same generator seed gives the same epochs. The first epoch's order is
+      the one ``RandomSampler(dataset, generator=generator)`` yields first; but
+      ``RandomSampler`` and ``DataLoader`` draw more numbers from the generator per
+      epoch (a ``DataLoader`` draws its workers' base seed before the order), so
+      their later epochs, and a ``DataLoader``'s first, differ from these. Without a
+      generator the order comes from torch's global random state:
+      ``torch.manual_seed`` makes it repeatable.
+    - No workers, ``collate_fn``, ``pin_memory`` or ``sampler``: the data is already in
+      memory as tensors and needs no per-sample work. (Pin the source tensors once with
+      ``.pin_memory()`` instead.)
+
     The tensors may live on any device (all on the same one is fastest); the
     permutation is drawn on the CPU, or on the generator's device.
 
     >>> X = torch.arange(12.0).reshape(6, 2)
     >>> y = torch.arange(6)
     >>> g = torch.Generator().manual_seed(0)
-    >>> loader = TensorBatchLoader(X, y, batch_size=4, generator=g)
+    >>> loader = TensorBatchLoader(X, y, batch_size=4, shuffle=True, generator=g)
     >>> len(loader)
     2
     >>> for xb, yb in loader:
     ...     print(tuple(xb.shape), yb.tolist(), torch.equal(xb, X[yb]))
     (4, 2) [2, 5, 3, 0] True
     (2, 2) [1, 4] True
-    >>> [yb.tolist() for _, yb in TensorBatchLoader(X, y, batch_size=4, shuffle=False)]
+    >>> [yb.tolist() for _, yb in TensorBatchLoader(X, y, batch_size=4)]
     [[0, 1, 2, 3], [4, 5]]
     """
 
-    def __init__(self, *tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
-                 drop_last: bool = False, generator: torch.Generator | None = None):
+    def __init__(self, *tensors: torch.Tensor, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, generator: torch.Generator | None = None,
+                 chunk_bytes: int | None = 8 * 2**20):
         self.tensors = _check_tensors(tensors)
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.shuffle = check_bool(shuffle, "shuffle")
         self.drop_last = check_bool(drop_last, "drop_last")
         self.generator = check_generator(generator)
+        if chunk_bytes is not None:
+            chunk_bytes = check_positive_int(chunk_bytes, "chunk_bytes")
+        self.chunk_bytes = chunk_bytes
+
+    @property
+    def chunk_batches(self) -> int | None:
+        """Batches gathered per call (at least 1); ``None``: the whole epoch at once."""
+        if self.chunk_bytes is None:
+            return None
+        row_bytes = sum(t[:1].numel() * t.element_size() for t in self.tensors)
+        return max(1, self.chunk_bytes // max(row_bytes * self.batch_size, 1))
 
     @property
     def num_samples(self) -> int:
@@ -109,22 +159,28 @@ class TensorBatchLoader:
     def __repr__(self) -> str:
         shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
         return (f"TensorBatchLoader({shapes}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last})")
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, "
+                f"chunk_bytes={self.chunk_bytes})")
 
     def __iter__(self):
-        n, bs = self.num_samples, self.batch_size
-        stop = len(self) * bs if self.drop_last else n
-        if not self.shuffle:
-            for start in range(0, stop, bs):
-                yield tuple(t[start:start + bs].clone() for t in self.tensors)
-            return
-        device = self.generator.device if self.generator is not None else "cpu"
-        order = torch.randperm(n, generator=self.generator, device=device)
-        # One copy of the permutation per device the tensors live on.
-        orders = {t.device: order.to(t.device) for t in self.tensors}
-        for start in range(0, stop, bs):
-            yield tuple(t.index_select(0, orders[t.device][start:start + bs])
-                        for t in self.tensors)
+        bs, tensors = self.batch_size, self.tensors
+        stop = len(self) * bs if self.drop_last else self.num_samples
+        chunk_batches = self.chunk_batches
+        rows = stop if chunk_batches is None else chunk_batches * bs
+        orders = None
+        if self.shuffle:
+            device = self.generator.device if self.generator is not None else "cpu"
+            order = torch.randperm(self.num_samples, generator=self.generator, device=device)
+            # One copy of the permutation per device the tensors live on.
+            orders = {t.device: order.to(t.device) for t in tensors}
+        for start in range(0, stop, max(rows, 1)):
+            end = min(start + rows, stop)
+            if orders is None:
+                chunk = [t[start:end].clone() for t in tensors]
+            else:
+                chunk = [t.index_select(0, orders[t.device][start:end]) for t in tensors]
+            yield from map(list, zip(*(part.split(bs) for part in chunk), strict=True))
+            del chunk  # before the next gather: at most this chunk + one a batch holds
 
 
 class IndexTensorBatchSampler(Sampler):
@@ -132,8 +188,10 @@ class IndexTensorBatchSampler(Sampler):
 
     Give it to a ``DataLoader`` as ``sampler=`` with ``batch_size=None``: the loader
     then calls ``dataset[index_tensor]`` once per batch, and a ``TensorDataset``
-    answers with one advanced-indexing gather per tensor. (As ``batch_sampler=`` it
-    would be slow: the loader would call ``dataset[i]`` for every index again.)
+    answers with one advanced-indexing gather per tensor. (As ``batch_sampler=`` the
+    loader calls ``dataset.__getitems__(indices)`` once per batch if the dataset
+    defines that batched hook, and otherwise ``dataset[i]`` for every index, then
+    ``collate_fn``; ``TensorDataset`` does not define it.)
 
     >>> s = IndexTensorBatchSampler(5, 2, generator=torch.Generator().manual_seed(0))
     >>> len(s), [b.tolist() for b in s]
@@ -165,12 +223,33 @@ class IndexTensorBatchSampler(Sampler):
         return iter(batches[:len(self)])
 
 
+def whole_epoch_gather(*tensors: torch.Tensor,
+                       generator: torch.Generator | None = None) -> list[torch.Tensor]:
+    """One shuffled epoch in one gather: ``randperm`` once, then one ``index_select`` per
+    tensor over all rows. Returns the permuted tensors (a full second copy of the data).
+
+    Every shuffled loader must at least draw a permutation and move every row once;
+    this does exactly that with the fewest calls, so its speed is the limit for
+    shuffled batches of these tensors.
+
+    >>> X, y = torch.arange(8.0).reshape(4, 2), torch.arange(4)
+    >>> Xp, yp = whole_epoch_gather(X, y, generator=torch.Generator().manual_seed(0))
+    >>> yp.tolist(), torch.equal(Xp, X[yp])
+    ([0, 1, 3, 2], True)
+    """
+    tensors = _check_tensors(tensors)
+    generator = check_generator(generator)
+    device = generator.device if generator is not None else "cpu"
+    order = torch.randperm(len(tensors[0]), generator=generator, device=device)
+    return [t.index_select(0, order.to(t.device)) for t in tensors]
+
+
 def memory_copy_batches(*tensors: torch.Tensor, batch_size: int):
     """Yield copies of consecutive slices: the same bytes, the same batch sizes, no gather.
 
-    Copying memory sequentially is the fastest way to produce these batches, so its
-    speed is the limit any loader of these tensors can approach (a random gather
-    touches memory in a scattered order and is slower).
+    Copying memory sequentially in batch-sized pieces is the fastest way to produce
+    these batches in *dataset order*: the limit for an unshuffled loader. (A shuffled
+    loader is bounded by :func:`whole_epoch_gather`, which reads rows in random order.)
 
     >>> X = torch.arange(5)
     >>> [b.tolist() for (b,) in memory_copy_batches(X, batch_size=2)]
@@ -182,32 +261,45 @@ def memory_copy_batches(*tensors: torch.Tensor, batch_size: int):
         yield tuple(t[start:start + batch_size].clone() for t in tensors)
 
 
+SHUFFLED_LIMIT = "whole-epoch gather (limit)"
+IN_ORDER_LIMIT = "sequential copy (in order)"
+
 FAST_PATHS = {
     "per-item DataLoader": "DataLoader(TensorDataset(X, y), batch_size=B, shuffle=True)",
     "batched, list indices": "DataLoader(ds, sampler=BatchSampler(RandomSampler(ds), B, False), "
                              "batch_size=None)",
     "batched, index tensors": "DataLoader(ds, sampler=IndexTensorBatchSampler(n, B), "
                               "batch_size=None)",
-    "TensorBatchLoader": "TensorBatchLoader(X, y, batch_size=B)",
-    "memory copy (limit)": "memory_copy_batches(X, y, batch_size=B)",
+    "TensorBatchLoader": "TensorBatchLoader(X, y, batch_size=B, shuffle=True)",
+    SHUFFLED_LIMIT: "whole_epoch_gather(X, y): randperm + one index_select per tensor",
+    IN_ORDER_LIMIT: "memory_copy_batches(X, y, batch_size=B): not shuffled",
 }
 
 
-def fast_path_loaders(*tensors: torch.Tensor, batch_size: int = 256,
-                      generator: torch.Generator | None = None) -> dict:
-    """Every way to batch the same in-memory tensors, from slowest to the limit.
+def _lazily(fn, *args, **kwargs):
+    """An iterable whose only item is ``fn(*args, **kwargs)``, computed when iterated."""
+    yield fn(*args, **kwargs)
 
-    Returns ``{name: make}`` where ``make()`` returns a fresh iterable over one
-    shuffled epoch (the last, ``"memory copy (limit)"``, is not shuffled: it is the
-    sequential copy every other path is compared with). ``FAST_PATHS`` maps each
-    name to the code it runs. All shuffled variants draw from ``generator``.
+
+def fast_path_loaders(*tensors: torch.Tensor, batch_size: int = 256,
+                      generator: torch.Generator | None = None,
+                      chunk_bytes: int | None = 8 * 2**20) -> dict:
+    """Every way to batch the same in-memory tensors, from the slowest to the limits.
+
+    Returns ``{name: make}`` where ``make()`` returns a fresh iterable over one epoch.
+    The first four are loaders of shuffled batches. The last two are the limits they
+    are compared with: ``SHUFFLED_LIMIT`` yields the whole shuffled epoch as one item
+    (:func:`whole_epoch_gather`), ``IN_ORDER_LIMIT`` copies batch-sized sequential
+    slices, not shuffled (:func:`memory_copy_batches`). ``FAST_PATHS`` maps each name
+    to the code it runs. Everything shuffled draws from ``generator``;
+    ``chunk_bytes`` is passed to :class:`TensorBatchLoader`.
 
     >>> X, y = torch.arange(6.0).reshape(3, 2), torch.arange(3)
     >>> makers = fast_path_loaders(X, y, batch_size=2, generator=torch.Generator())
     >>> list(makers) == list(FAST_PATHS)
     True
     >>> [sum(len(b[1]) for b in make()) for make in makers.values()]
-    [3, 3, 3, 3, 3]
+    [3, 3, 3, 3, 3, 3]
     """
     tensors = _check_tensors(tensors)
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -223,10 +315,42 @@ def fast_path_loaders(*tensors: torch.Tensor, batch_size: int = 256,
         "batched, index tensors": lambda: DataLoader(
             ds, sampler=IndexTensorBatchSampler(n, batch_size, generator=generator),
             batch_size=None),
-        "TensorBatchLoader": lambda: TensorBatchLoader(*tensors, batch_size=batch_size,
-                                                       generator=generator),
-        "memory copy (limit)": lambda: memory_copy_batches(*tensors, batch_size=batch_size),
+        "TensorBatchLoader": lambda: TensorBatchLoader(
+            *tensors, batch_size=batch_size, shuffle=True, generator=generator,
+            chunk_bytes=chunk_bytes),
+        SHUFFLED_LIMIT: lambda: _lazily(whole_epoch_gather, *tensors, generator=generator),
+        IN_ORDER_LIMIT: lambda: memory_copy_batches(*tensors, batch_size=batch_size),
     }
+
+
+def gather_call_times(tensor: torch.Tensor, rows=(1, 16, 256, 4096, 65536), *,
+                      number: int = 20, repeats: int = 5,
+                      generator: torch.Generator | None = None) -> dict:
+    """Microseconds per ``tensor.index_select(0, idx)`` call for random ``idx`` of each size.
+
+    Best of ``repeats`` × ``number`` calls (``timeit``). Divide by the rows to see the
+    cost per row: a call has a fixed cost (checks, dispatch, allocating the output), so
+    small gathers cost far more per row than large ones.
+
+    >>> times = gather_call_times(torch.randn(100, 4), rows=(1, 50), number=2, repeats=1)
+    >>> sorted(times), all(v > 0 for v in times.values())
+    ([1, 50], True)
+    """
+    if not isinstance(tensor, torch.Tensor) or tensor.dim() == 0:
+        raise TypeError("tensor must be a torch.Tensor with at least one dimension")
+    number = check_positive_int(number, "number")
+    repeats = check_positive_int(repeats, "repeats")
+    generator = check_generator(generator)
+    out = {}
+    for r in rows:
+        r = check_positive_int(r, "rows[i]")
+        if r > len(tensor):
+            raise ValueError(f"rows must be at most len(tensor) = {len(tensor)}, got {r}")
+        idx = torch.randperm(len(tensor), generator=generator)[:r]
+        best = min(timeit.repeat(lambda idx=idx: tensor.index_select(0, idx), number=number,
+                                 repeat=repeats))
+        out[r] = best / number * 1e6
+    return out
 
 
 class _ConstantBatchDataset(Dataset):
@@ -274,7 +398,7 @@ def batch_cost_breakdown(*tensors: torch.Tensor, batch_size: int = 256, number: 
         "dataset[list] (convert + gather)": lambda: ds[idx_list],
         "dataset[index tensor] (advanced indexing)": lambda: ds[idx],
         "index_select per tensor": lambda: tuple(t.index_select(0, idx) for t in tensors),
-        "sequential slice copy (limit)": lambda: tuple(t[:bs].clone() for t in tensors),
+        "sequential slice copy": lambda: tuple(t[:bs].clone() for t in tensors),
     }
     costs = {name: min(timeit.repeat(fn, number=number, repeat=repeats)) / number * 1e6
              for name, fn in steps.items()}

@@ -1,20 +1,28 @@
-"""What DataLoader workers are and cost: datasets and probes for notebook 08.
+"""Probe datasets for notebook 08: what DataLoader workers are, do and cost.
 
 Everything a worker process has to unpickle lives here, in a module, so the
-demos also run under the ``spawn`` start method (macOS, Windows, and Linux from
-Python 3.14 on, where the default is ``forkserver``): a class defined in a
-notebook lives in ``__main__``, which a spawned worker cannot import.
+notebook's loaders also run under the ``spawn`` start method (macOS, Windows) and
+``forkserver`` (the Linux default from Python 3.14): a class defined in a notebook
+lives in ``__main__``, which a spawned worker cannot import. Notebook 08 builds
+every ``DataLoader`` in its cells and shows these classes' source.
 
+- :class:`WorkerProbeDataset` — which process (and worker id) loads each sample.
 - :class:`DecodeCostDataset` — samples that cost CPU time (busy work) or wall time
-  (sleep) to "decode", with an optional one-time per-process start-up cost.
-- :class:`WorkerProbeDataset`, :func:`worker_batches` — which process loads which batch.
-- :class:`SeedProbeDataset`, :func:`worker_seed_report` — what torch seeds in a worker.
-- :class:`JitterDataset`, :func:`augment_draws`, :func:`reseed_worker` — the
+  (sleep), with an optional one-time start-up cost per process.
+- :class:`CpuTimedDataset` — wraps a dataset; each sample also reports the process
+  that loaded it and the CPU time its ``__getitem__`` took there.
+- :class:`StampDataset` — when (wall clock) each sample finished loading; optionally
+  one slow index.
+- :class:`LazyOpenDataset` — a per-process "open the file" cost, and the loading PID.
+- :class:`SeedProbeDataset` — how the loading process's random generators are seeded.
+- :class:`JitterDataset`, :func:`reseed_generators`, :func:`reseed_worker` — the
   "same random augmentation in every worker" pitfall and its fix.
-- :func:`prefetch_demo`, :func:`first_batch_times`, :func:`epoch_cpu_times`,
-  :func:`epoch_with_step`,
-  :func:`memory_mb`, :func:`worker_memory`, :func:`copy_on_access`,
-  :func:`timeout_demo`, :func:`try_spawn_loader` — measurements.
+- :class:`MemoryProbeDataset`, :class:`CopyOnAccessDataset`, :func:`memory_mb` — memory.
+- :class:`SharingStrategyProbeDataset`, :func:`use_file_system_sharing` — how a worker
+  shares tensors with the main process.
+- :class:`CustomBatch`, :func:`collate_custom_batch` — a batch type with ``.pin_memory()``.
+- :class:`CudaInWorkerDataset` — CUDA work inside a worker (what not to do).
+- :func:`capture_stderr` — keep what worker processes print to standard error.
 
 >>> ds = DecodeCostDataset(4, cost_ms=0.1)
 >>> x, y = ds[0]
@@ -24,6 +32,7 @@ notebook lives in ``__main__``, which a spawned worker cannot import.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -33,60 +42,66 @@ import time
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, get_worker_info
+from torch.utils.data import Dataset, get_worker_info
 
 from ._checks import check_bool, check_int, check_positive_int, check_real
-from .batching import WhereLoadedDataset
 
 __all__ = [
     "CopyOnAccessDataset",
+    "CpuTimedDataset",
+    "CudaInWorkerDataset",
+    "CustomBatch",
     "DecodeCostDataset",
     "JitterDataset",
+    "LazyOpenDataset",
+    "MemoryProbeDataset",
     "SeedProbeDataset",
+    "SharingStrategyProbeDataset",
     "StampDataset",
     "WorkerProbeDataset",
-    "augment_draws",
-    "copy_on_access",
-    "epoch_cpu_times",
-    "epoch_with_step",
-    "first_batch_times",
+    "capture_stderr",
+    "collate_custom_batch",
     "loops_per_ms",
     "memory_mb",
-    "prefetch_demo",
     "reseed_generators",
     "reseed_worker",
-    "timeout_demo",
-    "try_spawn_loader",
-    "worker_batches",
-    "worker_memory",
-    "worker_seed_report",
+    "use_file_system_sharing",
 ]
 
 
-def _check_context(context):
-    """``None``, a start-method name, or a multiprocessing context object."""
-    if context is None:
-        return None
-    if isinstance(context, str):
-        import multiprocessing as mp
-
-        allowed = mp.get_all_start_methods()
-        if context not in allowed:
-            raise ValueError(f"context must be None or one of {allowed}, got {context!r}")
-        return context
-    if hasattr(context, "Process") and hasattr(context, "get_start_method"):
-        return context
-    raise TypeError(f"context must be None, a start-method name or a multiprocessing context, "
-                    f"got {type(context).__name__}")
+def _check_index(idx, n: int) -> int:
+    idx = check_int(idx, "idx")
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range for a dataset of length {n}")
+    return idx % n
 
 
-def _loader(dataset, num_workers: int, context, **kwargs) -> DataLoader:
-    num_workers = check_int(num_workers, "num_workers", minimum=0)
-    context = _check_context(context)
-    if num_workers == 0:
-        context = None
-    return DataLoader(dataset, num_workers=num_workers, multiprocessing_context=context,
-                      **kwargs)
+# --------------------------------------------------------------------------- who loads what
+
+class WorkerProbeDataset(Dataset):
+    """Each sample says who loaded it: ``{"index", "worker_id", "pid", "torch_threads"}``.
+
+    ``worker_id`` is ``get_worker_info().id`` (``-1`` in the main process, where
+    ``get_worker_info()`` returns ``None``), ``pid`` the id of the process that ran
+    ``__getitem__``, ``torch_threads`` what ``torch.get_num_threads()`` returns there.
+
+    >>> sample = WorkerProbeDataset(3)[2]
+    >>> sample["index"], sample["worker_id"], sample["pid"] == os.getpid()
+    (2, -1, True)
+    """
+
+    def __init__(self, n: int = 8):
+        self.n = check_positive_int(n, "n")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int) -> dict:
+        info = get_worker_info()  # None in the main process
+        return {"index": _check_index(idx, self.n),
+                "worker_id": -1 if info is None else info.id,
+                "pid": os.getpid(),
+                "torch_threads": torch.get_num_threads()}
 
 
 # --------------------------------------------------------------------------- costly samples
@@ -103,18 +118,29 @@ def _spin(loops: int) -> int:
 
 
 def loops_per_ms() -> float:
-    """How many :func:`_spin` iterations take one millisecond here (measured once per process).
+    """How many :func:`_spin` iterations take one millisecond of *CPU time* here.
+
+    Measured once per process with ``time.thread_time()`` (CPU time of this thread),
+    so a busy machine does not change it: other programs take wall time from us,
+    not CPU time.
 
     >>> loops_per_ms() > 0
     True
     """
     global _LOOPS_PER_MS
     if _LOOPS_PER_MS is None:
-        loops, best = 20_000, float("inf")
-        for _ in range(5):
-            start = time.perf_counter()
+        loops = 10_000
+        while True:  # grow until one run takes >= 10 ms of CPU (coarse clocks on Windows)
+            start = time.thread_time()
             _spin(loops)
-            best = min(best, time.perf_counter() - start)
+            best = time.thread_time() - start
+            if best >= 0.01:
+                break
+            loops *= 4
+        for _ in range(2):
+            start = time.thread_time()
+            _spin(loops)
+            best = min(best, time.thread_time() - start)
         _LOOPS_PER_MS = loops / (best * 1000)
     return _LOOPS_PER_MS
 
@@ -125,9 +151,9 @@ class DecodeCostDataset(Dataset):
     Each ``dataset[i]`` returns ``(features: float32[features], label: int64)`` after
     spending about ``cost_ms`` milliseconds:
 
-    - ``busy=True``: pure-Python arithmetic, calibrated once (at construction) so it takes
-      ``cost_ms`` on an idle core. It needs a CPU core the whole time — like JPEG decoding
-      or augmentations — so more workers than cores cannot make it faster.
+    - ``busy=True``: pure-Python arithmetic calibrated to ``cost_ms`` of **CPU time**
+      (see :func:`loops_per_ms`). It needs a CPU core the whole time — like JPEG
+      decoding or augmentations — so more workers than free cores cannot make it faster.
     - ``busy=False``: ``time.sleep`` — waiting, like reading from a slow disk or network.
       A sleeping worker uses no core, so workers beyond the number of cores still help.
 
@@ -160,9 +186,7 @@ class DecodeCostDataset(Dataset):
         return self.n
 
     def __getitem__(self, idx: int):
-        idx = check_int(idx, "idx")
-        if not -self.n <= idx < self.n:
-            raise IndexError(f"index {idx} is out of range for a dataset of length {self.n}")
+        idx = _check_index(idx, self.n)
         if self._opened_in_pid != os.getpid():  # first sample read by this process
             time.sleep(self.startup_ms / 1000)
             self._opened_in_pid = os.getpid()
@@ -173,68 +197,108 @@ class DecodeCostDataset(Dataset):
         return self.features[idx].clone(), self.labels[idx]
 
 
-# --------------------------------------------------------------------------- who loads what
+class CpuTimedDataset(Dataset):
+    """Wrap a dataset: ``dataset[i]`` returns ``(sample, pid, cpu_s)``.
 
-def _worker_id() -> int:
-    info = get_worker_info()
-    return -1 if info is None else info.id
+    ``pid`` is the process that ran ``__getitem__`` and ``cpu_s`` the CPU time
+    (``time.thread_time()``) the wrapped ``__getitem__`` took there. CPU time does not
+    depend on how busy the machine is, and it is measured *inside* the loading
+    process, so it works with every start method (``os.times()`` in the main process
+    misses workers that are not its own children, e.g. under ``forkserver``).
 
-
-class WorkerProbeDataset(WhereLoadedDataset):
-    """Notebook 02's :class:`~batchlab.batching.WhereLoadedDataset`, plus the number of
-    threads torch uses in the loading process.
-
-    Each sample is ``{"index", "worker_id", "pid", "torch_threads"}``: ``worker_id`` is
-    ``get_worker_info().id`` (``-1`` in the main process), ``pid`` the id of the process
-    that loaded it, ``torch_threads`` what ``torch.get_num_threads()`` returns there.
-
-    >>> sample = WorkerProbeDataset(3)[2]
-    >>> sample["worker_id"], sample["pid"] == os.getpid()
-    (-1, True)
+    >>> sample, pid, cpu_s = CpuTimedDataset(DecodeCostDataset(2, cost_ms=1.0))[0]
+    >>> pid == os.getpid(), cpu_s > 0
+    (True, True)
     """
 
-    def __getitem__(self, idx: int) -> dict:
-        return {**super().__getitem__(idx), "torch_threads": torch.get_num_threads()}
+    def __init__(self, dataset):
+        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+            raise TypeError(f"dataset must be a map-style dataset (with __getitem__ and "
+                            f"__len__), got {type(dataset).__name__}")
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, idx: int):
+        start = time.thread_time()
+        sample = self.dataset[idx]
+        return sample, os.getpid(), time.thread_time() - start
 
 
-def worker_batches(num_workers: int = 2, *, n: int = 8, batch_size: int = 2,
-                   context=None) -> list[dict]:
-    """Load :class:`WorkerProbeDataset` and report, per batch, who loaded each sample.
+# --------------------------------------------------------------------------- time stamps
 
-    Returns one dict per batch with lists ``indices``, ``workers``, ``pids``,
-    ``torch_threads``.
+class StampDataset(Dataset):
+    """``dataset[i]`` returns ``(i, t)``: ``t`` is when the sample finished loading
+    (``time.time()``, a wall clock that all processes of a machine share).
 
-    >>> [b["workers"] for b in worker_batches(0, n=4, batch_size=2)]
-    [[-1, -1], [-1, -1]]
+    Each sample first waits ``cost_ms`` (``time.sleep``); the sample ``slow_index``
+    (if given) waits ``slow_ms`` more, like one huge image or a slow disk read.
+
+    >>> i, t = StampDataset(3)[1]
+    >>> i, abs(t - time.time()) < 60
+    (1, True)
     """
-    loader = _loader(WorkerProbeDataset(n), num_workers, context,
-                     batch_size=check_positive_int(batch_size, "batch_size"))
-    return [{"indices": b["index"].tolist(), "workers": b["worker_id"].tolist(),
-             "pids": b["pid"].tolist(), "torch_threads": b["torch_threads"].tolist()}
-            for b in loader]
+
+    def __init__(self, n: int = 32, *, cost_ms: float = 0.0, slow_index: int | None = None,
+                 slow_ms: float = 0.0):
+        self.n = check_positive_int(n, "n")
+        self.cost_ms = check_real(cost_ms, "cost_ms", minimum=0.0)
+        if slow_index is not None:
+            slow_index = _check_index(slow_index, self.n)
+        self.slow_index = slow_index
+        self.slow_ms = check_real(slow_ms, "slow_ms", minimum=0.0)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int):
+        idx = _check_index(idx, self.n)
+        wait_ms = self.cost_ms + (self.slow_ms if idx == self.slow_index else 0.0)
+        if wait_ms:
+            time.sleep(wait_ms / 1000)
+        return idx, time.time()
+
+
+class LazyOpenDataset(Dataset):
+    """A dataset that "opens its file" the first time a process reads from it.
+
+    The first ``dataset[i]`` in each process sleeps ``open_ms`` (like opening a file,
+    an HDF5 store or a database connection lazily); every sample returns
+    ``(i, pid)`` so you can count the processes that paid for it.
+
+    >>> ds = LazyOpenDataset(4, open_ms=0)
+    >>> ds[3] == (3, os.getpid())
+    True
+    """
+
+    def __init__(self, n: int = 8, *, open_ms: float = 200.0):
+        self.n = check_positive_int(n, "n")
+        self.open_ms = check_real(open_ms, "open_ms", minimum=0.0)
+        self._opened_in_pid = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int):
+        idx = _check_index(idx, self.n)
+        if self._opened_in_pid != os.getpid():
+            time.sleep(self.open_ms / 1000)  # "open the file", once per process
+            self._opened_in_pid = os.getpid()
+        return idx, os.getpid()
 
 
 # --------------------------------------------------------------------------- seeding
 
-def _numpy_seed_for(base_seed: int, worker_id: int):
-    """The seed torch's worker loop gives ``np.random.seed`` (None if torch hides it)."""
-    try:
-        from torch.utils.data._utils.worker import _generate_state
-    except ImportError:  # a private helper: may move in another torch version
-        return None
-    return _generate_state(base_seed, worker_id)
-
-
 class SeedProbeDataset(Dataset):
     """Each sample reports how the loading process's random generators were seeded.
 
-    In a worker, ``dataset[i]`` returns a dict: ``worker``, ``seed`` (=
-    ``get_worker_info().seed``), ``base_seed`` (= ``seed - worker``), ``torch_seed``
-    (= ``torch.initial_seed()``), ``python_seeded`` (Python's ``random`` is in the
-    state ``random.seed(seed)`` gives), ``numpy_seeded`` (NumPy's global state is the
-    one torch derives from ``(base_seed, worker)``; ``None`` if that cannot be
-    checked), and one draw from each: ``torch_draw``, ``python_draw``, ``numpy_draw``.
-    Read the sample before anything else in the worker draws random numbers.
+    ``dataset[i]`` returns a dict: ``worker`` (``-1`` in the main process), ``seed``
+    (``get_worker_info().seed``, ``None`` in the main process), ``torch_seed``
+    (``torch.initial_seed()``), ``python_seeded`` (Python's ``random`` is in the state
+    ``random.seed(seed)`` gives; ``None`` in the main process) and one draw from each
+    global generator: ``torch_draw``, ``python_draw``, ``numpy_draw``. Read the sample
+    before anything else in the worker draws random numbers.
 
     >>> SeedProbeDataset(2)[0]["worker"]  # main process: nothing to report but draws
     -1
@@ -247,42 +311,22 @@ class SeedProbeDataset(Dataset):
         return self.n
 
     def __getitem__(self, idx: int) -> dict:
+        _check_index(idx, self.n)
         info = get_worker_info()
-        report = {"worker": -1, "seed": None, "base_seed": None, "torch_seed": None,
-                  "python_seeded": None, "numpy_seeded": None}
+        report = {"worker": -1, "seed": None, "torch_seed": torch.initial_seed(),
+                  "python_seeded": None}
         if info is not None:
-            base_seed = info.seed - info.id
-            np_seed = _numpy_seed_for(base_seed, info.id)
-            numpy_seeded = None
-            if np_seed is not None:
-                expected = np.random.RandomState(np_seed).get_state()[1]
-                numpy_seeded = bool(np.array_equal(np.random.get_state()[1], expected))
-            report = {"worker": info.id, "seed": info.seed, "base_seed": base_seed,
-                      "torch_seed": torch.initial_seed(),
-                      "python_seeded": random.getstate() == random.Random(info.seed).getstate(),
-                      "numpy_seeded": numpy_seeded}
+            report.update(worker=info.id, seed=info.seed, python_seeded=(
+                random.getstate() == random.Random(info.seed).getstate()))
         report.update(torch_draw=int(torch.randint(0, 1000, ())),
                       python_draw=random.randrange(1000),
                       numpy_draw=int(np.random.randint(1000)))
         return report
 
 
-def worker_seed_report(num_workers: int = 2, *, generator: torch.Generator | None = None,
-                       epochs: int = 1, context=None) -> list[list[dict]]:
-    """Read one :class:`SeedProbeDataset` sample in each worker, for each epoch.
-
-    Returns ``reports[epoch][worker]``. Pass ``generator=`` to make the seeds
-    repeatable: the loader draws each epoch's ``base_seed`` from it.
-
-    >>> g = torch.Generator().manual_seed(0)
-    >>> report = worker_seed_report(0, generator=g)
-    >>> report[0][0]["worker"]
-    -1
-    """
-    epochs = check_positive_int(epochs, "epochs")
-    loader = _loader(SeedProbeDataset(max(1, num_workers)), num_workers, context,
-                     batch_size=None, generator=generator)
-    return [list(loader) for _ in range(epochs)]
+def _worker_id() -> int:
+    info = get_worker_info()
+    return -1 if info is None else info.id
 
 
 class JitterDataset(Dataset):
@@ -316,6 +360,7 @@ class JitterDataset(Dataset):
         return self.n
 
     def __getitem__(self, idx: int):
+        idx = _check_index(idx, self.n)
         if self.kind == "numpy":
             offset = int(self.rng.integers(0, 100))
         else:
@@ -359,181 +404,24 @@ def reseed_generators(obj, seed: int) -> list[str]:
 def reseed_worker(worker_id: int) -> None:
     """``worker_init_fn`` that reseeds the generators stored on the worker's dataset copy.
 
-    Each worker reseeds its copy from ``get_worker_info().seed`` (``base_seed +
-    worker_id``; the loader draws a new ``base_seed`` every epoch from its
-    ``generator=``), so workers draw different numbers, every epoch differs, and the
-    whole run repeats with the same generator seed. Use it as
-    ``DataLoader(..., worker_init_fn=reseed_worker)``; it is importable, so it also
-    works with the ``spawn`` start method (a lambda or a notebook function would not).
+    Each worker reseeds its copy from ``get_worker_info().seed`` (different in every
+    worker; the loader draws a new one for every epoch from its ``generator=``), so
+    workers draw different numbers, every epoch differs, and the whole run repeats
+    with the same generator seed. Use it as ``DataLoader(..., worker_init_fn=
+    reseed_worker)``; it is importable, so it also works with the ``spawn`` start
+    method (a lambda or a notebook function would not).
 
-    >>> reseed_worker(0)
-    Traceback (most recent call last):
-    ...
-    RuntimeError: reseed_worker runs in DataLoader workers only: pass it as worker_init_fn=
+    >>> try:
+    ...     reseed_worker(0)  # in the main process: no worker to reseed
+    ... except RuntimeError as err:
+    ...     print(err)
+    reseed_worker runs in DataLoader workers only: pass it as worker_init_fn=
     """
     info = get_worker_info()
     if info is None:
         raise RuntimeError("reseed_worker runs in DataLoader workers only: "
                            "pass it as worker_init_fn=")
     reseed_generators(info.dataset, info.seed)
-
-
-def augment_draws(dataset: JitterDataset, num_workers: int = 2, *, worker_init_fn=None,
-                  generator: torch.Generator | None = None, epochs: int = 1,
-                  batch_size: int = 2, persistent_workers: bool = False,
-                  context=None) -> list[list[tuple[int, int, int]]]:
-    """Load a :class:`JitterDataset` for ``epochs`` epochs; return ``[(index, worker, offset)]``
-    per epoch, in loading order.
-
-    >>> draws = augment_draws(JitterDataset(4, seed=0), 0)
-    >>> [offset for _, _, offset in draws[0]]
-    [85, 63, 51, 26]
-    """
-    if not isinstance(dataset, JitterDataset):
-        raise TypeError(f"dataset must be a JitterDataset, got {type(dataset).__name__}")
-    epochs = check_positive_int(epochs, "epochs")
-    kwargs = {"persistent_workers": check_bool(persistent_workers, "persistent_workers")}
-    if num_workers == 0:
-        kwargs = {}
-    loader = _loader(dataset, num_workers, context, batch_size=batch_size,
-                     worker_init_fn=worker_init_fn, generator=generator, **kwargs)
-    out = []
-    for _ in range(epochs):
-        draws = []
-        for idx, worker, offset in loader:
-            draws += zip(idx.tolist(), worker.tolist(), offset.tolist(), strict=True)
-        out.append(draws)
-    return out
-
-
-# --------------------------------------------------------------------------- prefetch, start-up
-
-class StampDataset(Dataset):
-    """``dataset[i]`` returns ``(i, time.time())``: when the sample was loaded (wall clock,
-    comparable across processes).
-
-    >>> i, t = StampDataset(3)[1]
-    >>> i, abs(t - time.time()) < 60
-    (1, True)
-    """
-
-    def __init__(self, n: int = 32):
-        self.n = check_positive_int(n, "n")
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, idx: int):
-        return idx, time.time()
-
-
-def prefetch_demo(prefetch_factor: int, *, num_workers: int = 2, pause_s: float = 0.5,
-                  n: int = 32, context=None) -> int:
-    """How many samples the workers load before the training loop asks for its 2nd batch.
-
-    Loads :class:`StampDataset` with ``batch_size=1``, takes the first batch, then
-    "trains" (sleeps) for ``pause_s`` seconds. Returns how many samples were loaded
-    before the loop asked again: the first, plus what was prefetched meanwhile.
-
-    >>> prefetch_demo(1, num_workers=1, pause_s=0.3, n=8)
-    2
-    """
-    prefetch_factor = check_positive_int(prefetch_factor, "prefetch_factor")
-    num_workers = check_positive_int(num_workers, "num_workers")
-    pause_s = check_real(pause_s, "pause_s", minimum=0.0)
-    loader = _loader(StampDataset(n), num_workers, context, batch_size=1,
-                     prefetch_factor=prefetch_factor)
-    it = iter(loader)
-    next(it)
-    time.sleep(pause_s)
-    asked_again = time.time()
-    stamps = [1.0] + [float(t) for _, t in it]  # the first batch was loaded before
-    del it
-    return sum(t < asked_again for t in stamps)
-
-
-def first_batch_times(persistent_workers: bool, *, epochs: int = 3, num_workers: int = 2,
-                      startup_ms: float = 200.0, context=None) -> list[float]:
-    """Seconds from ``iter(loader)`` to the first batch, for each epoch.
-
-    The dataset is a small :class:`DecodeCostDataset` whose every *process* pays
-    ``startup_ms`` once (like opening a file). Without persistent workers each epoch
-    starts new worker processes, which pay it again; persistent workers pay it once.
-
-    >>> times = first_batch_times(True, epochs=2, num_workers=1, startup_ms=100)
-    >>> times[0] > 0.1 > times[1]
-    True
-    """
-    persistent_workers = check_bool(persistent_workers, "persistent_workers")
-    epochs = check_positive_int(epochs, "epochs")
-    num_workers = check_positive_int(num_workers, "num_workers")
-    dataset = DecodeCostDataset(4 * num_workers, cost_ms=1.0, busy=False,
-                                startup_ms=startup_ms)
-    loader = _loader(dataset, num_workers, context, batch_size=2,
-                     persistent_workers=persistent_workers)
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        it = iter(loader)
-        next(it)
-        times.append(time.perf_counter() - start)
-        for _ in it:
-            pass
-    return times
-
-
-def epoch_cpu_times(loader) -> dict:
-    """Run one epoch of ``loader``; return where the time went.
-
-    ``wall_s`` is the elapsed time, ``main_cpu_s`` the CPU time of this process,
-    ``workers_cpu_s`` the CPU time of the worker processes (from ``os.times()``,
-    which counts child processes once they have exited and been waited for — a
-    non-persistent loader does that at the end of each epoch). ``workers_cpu_s`` is
-    ``None`` on Windows, which does not report it.
-
-    >>> t = epoch_cpu_times(DataLoader(DecodeCostDataset(20, cost_ms=1), batch_size=5))
-    >>> t["main_cpu_s"] > 0.01, t["workers_cpu_s"] in (0.0, None)
-    (True, True)
-    """
-    if getattr(loader, "persistent_workers", False):
-        raise ValueError("loader must not use persistent_workers: their CPU time is only "
-                         "counted once they exit")
-    before, wall = os.times(), time.perf_counter()
-    for _ in loader:
-        pass
-    after, wall = os.times(), time.perf_counter() - wall
-    workers = None
-    if sys.platform != "win32":
-        workers = (after.children_user - before.children_user
-                   + after.children_system - before.children_system)
-    return {"wall_s": wall,
-            "main_cpu_s": after.user - before.user + after.system - before.system,
-            "workers_cpu_s": workers}
-
-
-def epoch_with_step(loader, step_ms: float) -> float:
-    """Seconds from the first batch to the end of an epoch whose training step waits
-    ``step_ms`` per batch (``time.sleep``, like a CPU waiting for a GPU step).
-
-    With ``num_workers=0`` loading and the step take turns; with workers the next
-    batches load while the step runs.
-
-    >>> from batchlab.perf import DecodeCostDataset
-    >>> seconds = epoch_with_step(DataLoader(DecodeCostDataset(4, 1.0, busy=False),
-    ...                                      batch_size=2), step_ms=5)
-    >>> seconds >= 0.005
-    True
-    """
-    step_ms = check_real(step_ms, "step_ms", minimum=0.0)
-    it = iter(loader)
-    next(it)
-    start = time.perf_counter()
-    time.sleep(step_ms / 1000)
-    for _ in it:
-        time.sleep(step_ms / 1000)
-    seconds = time.perf_counter() - start
-    del it
-    return seconds
 
 
 # --------------------------------------------------------------------------- memory
@@ -565,29 +453,22 @@ def memory_mb(pid: int | None = None) -> dict | None:
             "private": fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0)}
 
 
-class _MemoryProbeDataset(Dataset):
-    def __init__(self, n: int):
-        self.n = n
+class MemoryProbeDataset(Dataset):
+    """``dataset[i]`` returns :func:`memory_mb` of the process that loads it (or ``None``).
+
+    >>> len(MemoryProbeDataset(2))
+    2
+    """
+
+    def __init__(self, n: int = 2):
+        self.n = check_positive_int(n, "n")
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, idx: int):
+        _check_index(idx, self.n)
         return memory_mb()
-
-
-def worker_memory(num_workers: int = 2, *, context=None) -> dict:
-    """``memory_mb()`` of the main process and of each worker (measured inside the worker).
-
-    Returns ``{"main": ..., "workers": [...]}``; the values are ``None`` off Linux.
-
-    >>> sorted(worker_memory(0))
-    ['main', 'workers']
-    """
-    num_workers = check_int(num_workers, "num_workers", minimum=0)
-    loader = _loader(_MemoryProbeDataset(num_workers), num_workers, context, batch_size=None)
-    workers = list(loader)
-    return {"main": memory_mb(), "workers": workers}
 
 
 class CopyOnAccessDataset(Dataset):
@@ -621,52 +502,108 @@ class CopyOnAccessDataset(Dataset):
             return None
         return after["private"] - before["private"]
 
+    @property
+    def list_mib(self) -> float:
+        """What the list's float objects occupy, in MiB (24 bytes each in CPython)."""
+        return len(self.objects) * sys.getsizeof(0.5) / 2**20
 
-def copy_on_access(n_objects: int = 1_000_000, *, context=None) -> dict:
-    """Growth of a worker's private memory (MiB) when it reads a list vs a tensor once.
 
-    Returns ``{"python list": MiB, "tensor": MiB, "list size": MiB}`` where ``list size``
-    is what the list's float objects occupy (24 bytes each). With ``fork`` the list's
-    pages are copied into the worker as soon as it reads them; with ``spawn`` the
-    worker unpickled its own copy of everything before it started. ``context=None``
-    means ``fork`` where the platform has it (the effect shown is fork's).
+class SharingStrategyProbeDataset(Dataset):
+    """``dataset[i]`` returns ``torch.multiprocessing.get_sharing_strategy()`` in the
+    process that loads it: how that process would share a tensor with another one.
 
-    >>> sorted(copy_on_access(1000))
-    ['list size', 'python list', 'tensor']
+    >>> SharingStrategyProbeDataset(1)[0] in torch.multiprocessing.get_all_sharing_strategies()
+    True
     """
-    import multiprocessing as mp
 
-    if context is None and "fork" in mp.get_all_start_methods():
-        context = "fork"
-    dataset = CopyOnAccessDataset(n_objects)
-    loader = _loader(dataset, 1, context, batch_size=None)
-    grown = list(loader)
-    return {"python list": grown[0], "tensor": grown[1],
-            "list size": n_objects * sys.getsizeof(0.5) / 2**20}
+    def __init__(self, n: int = 1):
+        self.n = check_positive_int(n, "n")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int) -> str:
+        _check_index(idx, self.n)
+        return torch.multiprocessing.get_sharing_strategy()
 
 
-# --------------------------------------------------------------------------- failures
+def use_file_system_sharing(worker_id: int) -> None:
+    """``worker_init_fn`` that switches the worker to the ``"file_system"`` sharing strategy.
 
-def timeout_demo(timeout_s: float = 0.5, item_ms: float = 1500.0, *, context=None) -> str:
-    """Ask a 1-worker loader for a batch that takes ``item_ms`` with ``timeout=timeout_s``.
+    ``torch.multiprocessing.set_sharing_strategy`` changes one process. A forked worker
+    inherits the main process's choice; a worker started by ``spawn`` or ``forkserver``
+    is a new interpreter with the default, so set it in the worker too.
 
-    Returns ``"ok"`` when the batch arrived in time, else the error's text.
-
-    >>> timeout_demo(0.2, 600)
-    'RuntimeError: DataLoader timed out after 0.2 seconds'
+    >>> before = torch.multiprocessing.get_sharing_strategy()
+    >>> use_file_system_sharing(0)
+    >>> torch.multiprocessing.get_sharing_strategy()
+    'file_system'
+    >>> torch.multiprocessing.set_sharing_strategy(before)
     """
-    timeout_s = check_real(timeout_s, "timeout_s", minimum=0.0)
-    dataset = DecodeCostDataset(2, cost_ms=item_ms, busy=False)
-    loader = _loader(dataset, 1, context, batch_size=1, timeout=timeout_s)
-    try:
-        next(iter(loader))
-    except RuntimeError as err:
-        return f"{type(err).__name__}: {err}"
-    return "ok"
+    torch.multiprocessing.set_sharing_strategy("file_system")
 
 
-_PIDS = re.compile(r"pid(\(s\))? \d+(, \d+)*")
+# --------------------------------------------------------------------------- batch types
 
+class CustomBatch:
+    """A batch type of your own: ``.inputs`` and ``.targets``, plus ``.pin_memory()``.
+
+    ``DataLoader(..., pin_memory=True)`` pins tensors, and lists, tuples and dicts of
+    tensors; any other object is pinned only if it has a ``pin_memory()`` method,
+    which the loader calls (when an accelerator is present) and whose result it
+    yields. Built by :func:`collate_custom_batch`.
+
+    >>> b = collate_custom_batch([(torch.zeros(2), 0), (torch.ones(2), 1)])
+    >>> tuple(b.inputs.shape), b.targets.tolist(), b.is_pinned()
+    ((2, 2), [0, 1], False)
+    """
+
+    def __init__(self, inputs: torch.Tensor, targets: torch.Tensor):
+        self.inputs, self.targets = inputs, targets
+
+    def pin_memory(self) -> CustomBatch:
+        self.inputs = self.inputs.pin_memory()
+        self.targets = self.targets.pin_memory()
+        return self
+
+    def is_pinned(self) -> bool:
+        return self.inputs.is_pinned() and self.targets.is_pinned()
+
+
+def collate_custom_batch(samples) -> CustomBatch:
+    """``collate_fn`` that stacks ``(input, target)`` samples into a :class:`CustomBatch`.
+
+    >>> collate_custom_batch([(torch.zeros(3), 1)]).inputs.shape
+    torch.Size([1, 3])
+    """
+    inputs, targets = zip(*samples, strict=True)
+    return CustomBatch(torch.stack(inputs), torch.as_tensor(targets))
+
+
+class CudaInWorkerDataset(Dataset):
+    """A dataset that does CUDA work in ``__getitem__`` — what *not* to do in workers.
+
+    In a worker started by ``fork`` after the main process has used CUDA, the first
+    CUDA call fails: a forked child cannot re-initialise CUDA. (Under ``spawn`` it
+    works, but every worker then creates its own CUDA context, which costs GPU memory.)
+    Without a usable GPU the CUDA call raises an error in any process.
+
+    >>> len(CudaInWorkerDataset(2))
+    2
+    """
+
+    def __init__(self, n: int = 2):
+        self.n = check_positive_int(n, "n")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int):
+        _check_index(idx, self.n)
+        return torch.full((2,), float(idx), device="cuda").cpu()
+
+
+# --------------------------------------------------------------------------- worker stderr
 
 def _last_error_line(text: str) -> str | None:
     lines = [ln.strip() for ln in text.splitlines()
@@ -674,48 +611,39 @@ def _last_error_line(text: str) -> str | None:
     return lines[-1] if lines else None
 
 
-def try_spawn_loader(dataset, *, num_workers: int = 1, timeout: float = 60.0) -> dict:
-    """Load one batch of ``dataset`` with workers started by ``spawn``; report what happened.
+class _Captured:
+    text: str = ""
 
-    A spawned worker is a fresh Python process: it receives the dataset pickled, and
-    pickle stores a class as "module name + class name", so the worker must be able
-    to import that module. A class defined in a notebook lives in ``__main__``, which
-    a spawned worker cannot import: the worker dies while unpickling, and the main
-    process only learns that it "exited unexpectedly". The worker prints its own
-    traceback to its standard error (the terminal running Jupyter and, with recent
-    ipykernel, stderr text under the cell); this function captures it (file
-    descriptor 2) and keeps its last error line.
+    @property
+    def last_error(self) -> str | None:
+        """The last line of the captured text that names an exception, if any."""
+        return _last_error_line(self.text)
 
-    Returns ``{"ok": bool, "error": main-process error or None, "worker_error": last
-    error line the worker printed or None, "seconds": time to the first batch or to
-    the failure}``. ``timeout`` (seconds) bounds the wait, so nothing hangs.
 
-    >>> from batchlab.datasets import NumbersDataset
-    >>> report = try_spawn_loader(NumbersDataset(4))
-    >>> report["ok"], report["error"]
-    (True, None)
+@contextlib.contextmanager
+def capture_stderr():
+    """Capture what this process *and the processes it starts* write to standard error.
+
+    Worker processes print their own tracebacks to file descriptor 2, which they
+    inherit; inside this block it is a temporary file. After the block, ``.text`` holds
+    what was written and ``.last_error`` its last line naming an exception.
+
+    >>> with capture_stderr() as captured:
+    ...     _ = os.write(2, b"ValueError: from a child\\n")
+    >>> captured.last_error
+    'ValueError: from a child'
     """
-    timeout = check_real(timeout, "timeout", minimum=0.0)
-    loader = _loader(dataset, check_positive_int(num_workers, "num_workers"), "spawn",
-                     batch_size=2, timeout=timeout)
-    error = None
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as captured:
+    captured = _Captured()
+    with tempfile.TemporaryFile() as tmp:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         saved_fd = os.dup(2)
-        os.dup2(captured.fileno(), 2)  # spawned workers inherit this as their stderr
+        os.dup2(tmp.fileno(), 2)
         try:
-            it = iter(loader)
-            next(it)
-            del it
-        except Exception as err:  # any failure is the lesson here; report it
-            error = _PIDS.sub("pid <pid>", f"{type(err).__name__}: {err}")
+            yield captured
         finally:
+            sys.stderr.flush()
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
-        seconds = time.perf_counter() - start
-        captured.seek(0)
-        worker_error = _last_error_line(captured.read().decode("utf-8", errors="replace"))
-    return {"ok": error is None, "error": error, "worker_error": worker_error,
-            "seconds": seconds}
+            tmp.seek(0)
+            captured.text = tmp.read().decode("utf-8", errors="replace")

@@ -3,29 +3,50 @@
 >>> from batchlab.exercises import nb08
 >>> nb08.q1.check(12)
 Correct!
+>>> def worker_init_fn(worker_id):
+...     ...
+>>> nb08.q3.check(worker_init_fn)
+Not attempted yet: complete the function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
 
-import functools
-import multiprocessing as mp
-import warnings
+import contextlib
+import copy
+import random
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
-from ..perf import JitterDataset, augment_draws, worker_batches
-from ._question import Question, questions
+from ..perf import JitterDataset
+from ._question import Question, as_int, questions
 
 
-def _whole_number(answer) -> bool:
-    return isinstance(answer, int) and not isinstance(answer, bool)
+def _stub(*args, **kwargs):
+    ...
 
+
+def _is_stub(answer) -> bool:
+    """A function whose body is only ``...`` (or ``pass``): the cell was not edited."""
+    code = getattr(answer, "__code__", None)
+    return code is not None and code.co_code == _stub.__code__.co_code
+
+
+class _CodeQuestion(Question):
+    """A question answered with a function; the unedited stub counts as not attempted."""
+
+    def verdict(self, answer=...):
+        if _is_stub(answer):
+            return None, ("Not attempted yet: complete the function (replace ...) and run "
+                          "the cell again.")
+        return super().verdict(answer)
+
+
+# --------------------------------------------------------------------------- q1, q2
 
 def _judge_prefetched(answer):
-    if not _whole_number(answer):
-        return "Give a whole number of batches, e.g. answer = 5."
+    answer = as_int(answer)
     if answer == 3:
         return "That is per worker; every worker gets that many requests."
     return answer == 4 * 3
@@ -35,69 +56,116 @@ q1 = Question(
     "A `DataLoader` has `num_workers=4` and `prefetch_factor=3`. How many batches does it keep "
     "requested from the workers ahead of the training loop (at most)?",
     _judge_prefetched,
-    hint="prefetch_factor counts batches per worker (section 4: 2k + 1 samples were loaded "
-         "with 2 workers, one of them already handed over).",
+    hint="prefetch_factor counts batches per worker; section 4 counted what 2 workers had "
+         "loaded (one batch had already been handed over).",
     solution="answer = 12  # prefetch_factor * num_workers = 3 * 4",
     reference=12,
-    wrong=[3, 4, 7, 13, 12.0],
+    wrong=[3, 4, 7, 13, 12.5],
 )
 
 
-@functools.lru_cache(maxsize=1)
-def _worker_of_batch_5() -> int:
-    with warnings.catch_warnings():  # 3 workers on a 2-core machine: torch warns
-        warnings.simplefilter("ignore", UserWarning)
-        batches = worker_batches(3, n=4 * 8, batch_size=4)
-    workers = batches[5]["workers"]
-    assert len(set(workers)) == 1  # a batch is loaded by one worker
-    return workers[0]
-
-
 def _judge_round_robin(answer):
-    if not _whole_number(answer):
-        return "Give the worker id, a whole number from 0 to 2."
+    answer = as_int(answer)
     if not 0 <= answer <= 2:
         return "With 3 workers the ids are 0, 1 and 2."
-    return answer == _worker_of_batch_5()
+    return answer == 5 % 3  # batch k goes to worker k % num_workers (in_order=True)
 
 
 q2 = Question(
     "`DataLoader(dataset, batch_size=4, num_workers=3)` (no shuffling). Which worker (its "
     "`get_worker_info().id`) loads the batch with index 5, i.e. the sixth batch?",
     _judge_round_robin,
-    hint="The workers take turns, one whole batch each: batch 0 -> worker 0, batch 1 -> "
-         "worker 1, ... (section 1).",
+    hint="Section 1 printed which worker loaded each batch: whole batches, taking turns.",
     solution="answer = 2  # batch k goes to worker k % num_workers: 5 % 3 == 2",
     reference=2,
     wrong=[0, 1, 5, 3],
 )
 
 
-def _start_method():
-    return "fork" if "fork" in mp.get_all_start_methods() else None
+# --------------------------------------------------------------------------- q3: worker_init_fn
+
+@contextlib.contextmanager
+def _as_worker(worker_id: int, num_workers: int, seed: int, base_seed: int, dataset):
+    """Run a block as DataLoader worker ``worker_id`` would: get_worker_info() answers, and
+    random, torch and NumPy's global generators are seeded as the worker loop seeds them.
+    Everything is restored afterwards."""
+    from torch.utils.data._utils import worker as worker_module
+
+    saved = (random.getstate(), torch.get_rng_state(), np.random.get_state(),
+             worker_module._worker_info)
+    try:
+        random.seed(seed)
+        torch.manual_seed(seed)
+        generate = getattr(worker_module, "_generate_state", None)
+        np.random.seed(generate(base_seed, worker_id) if generate else seed % 2**32)
+        worker_module._worker_info = worker_module.WorkerInfo(
+            id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
+        yield
+    finally:
+        random.setstate(saved[0])
+        torch.set_rng_state(saved[1])
+        np.random.set_state(saved[2])
+        worker_module._worker_info = saved[3]
 
 
-def _offsets(worker_init_fn, seed: int):
-    return augment_draws(JitterDataset(8, seed=0), 2, worker_init_fn=worker_init_fn,
-                         generator=torch.Generator().manual_seed(seed), epochs=2,
-                         context=_start_method())
+def simulated_offsets(worker_init_fn, generator_seed: int, *, epochs: int = 2,
+                      num_workers: int = 2, n: int = 8, batch_size: int = 2) -> list[dict]:
+    """The offsets ``DataLoader(JitterDataset(n, seed=0), batch_size, num_workers=...,
+    worker_init_fn=..., generator=torch.Generator().manual_seed(generator_seed))`` draws,
+    per epoch and worker, simulated in this process.
+
+    Each epoch draws a base seed from the generator; each worker gets its own copy of
+    the dataset, is seeded with ``base_seed + worker_id``, runs ``worker_init_fn`` and
+    then loads its batches (batch ``k`` goes to worker ``k % num_workers``) — what real
+    workers do, without starting processes, so a function defined in a notebook can be
+    checked under every start method (a ``spawn``ed worker could not import it).
+
+    >>> from torch.utils.data import DataLoader
+    >>> from batchlab.perf import reseed_worker
+    >>> def real(seed):
+    ...     loader = DataLoader(JitterDataset(8, seed=0), batch_size=2, num_workers=2,
+    ...                         worker_init_fn=reseed_worker,
+    ...                         generator=torch.Generator().manual_seed(seed))
+    ...     epochs = []
+    ...     for _ in range(2):
+    ...         by_worker = {0: [], 1: []}
+    ...         for _, worker, offset in loader:
+    ...             by_worker[int(worker[0])] += offset.tolist()
+    ...         epochs.append(by_worker)
+    ...     return epochs
+    >>> simulated_offsets(reseed_worker, 3) == real(3)
+    True
+    """
+    template = JitterDataset(n, seed=0)
+    g = torch.Generator().manual_seed(generator_seed)
+    num_batches = n // batch_size
+    epochs_out = []
+    for _ in range(epochs):
+        base_seed = int(torch.empty((), dtype=torch.int64).random_(generator=g).item())
+        by_worker = {}
+        for w in range(num_workers):
+            dataset = copy.deepcopy(template)  # what fork or pickle gives each worker
+            with _as_worker(w, num_workers, base_seed + w, base_seed, dataset):
+                if worker_init_fn is not None:
+                    worker_init_fn(w)
+                by_worker[w] = [dataset[i][2] for b in range(w, num_batches, num_workers)
+                                for i in range(b * batch_size, (b + 1) * batch_size)]
+        epochs_out.append(by_worker)
+    return epochs_out
 
 
 def _judge_worker_init(answer):
     if not callable(answer):
-        return ("Give a function: def worker_init_fn(worker_id): ...; "
-                "then answer = worker_init_fn")
-    first = _offsets(answer, 0)
-    by_worker = [[o for _, w, o in first[0] if w == wid] for wid in (0, 1)]
-    if by_worker[0] == by_worker[1]:
-        return ("Both workers still draw the same offsets: replace info.dataset.rng in each "
-                "worker (info = torch.utils.data.get_worker_info()).")
+        return "Give your function itself: ex.q3.check(worker_init_fn)."
+    first = simulated_offsets(answer, 0)
+    if first[0][0] == first[0][1]:
+        return ("Both workers still draw the same offsets: give this worker's copy of the "
+                "dataset a new generator.")
     if first[0] == first[1]:
-        return ("Every epoch repeats the same offsets: seed from get_worker_info().seed, "
-                "which changes every epoch.")
-    if _offsets(answer, 0) != first:
-        return ("Two runs with the same generator seed differ: seed from "
-                "get_worker_info().seed, not from the clock or the operating system.")
+        return "Every epoch repeats the same offsets: seed from something that changes per epoch."
+    if simulated_offsets(answer, 0) != first:
+        return ("Two runs with the same generator seed differ: seed from the worker's seed, "
+                "not from the clock or the operating system.")
     return True
 
 
@@ -107,7 +175,7 @@ def _reseed_reference(worker_id):
 
 
 def _does_nothing(worker_id):
-    pass
+    del worker_id
 
 
 def _seeds_global_numpy(worker_id):
@@ -124,21 +192,20 @@ def _seeds_from_entropy(worker_id):
     info.dataset.rng = np.random.default_rng()
 
 
-q3 = Question(
-    "Write a `worker_init_fn(worker_id)` for `perf.JitterDataset` so that the workers draw "
+q3 = _CodeQuestion(
+    "Complete `worker_init_fn(worker_id)` for `perf.JitterDataset` so that the workers draw "
     "different offsets, every epoch draws new ones, and a run with the same `generator=` seed "
     "repeats exactly. (The dataset keeps its NumPy generator in `self.rng`.)",
     _judge_worker_init,
-    hint="Inside the worker, info = torch.utils.data.get_worker_info() gives info.dataset "
-         "(this worker's copy) and info.seed (base_seed + worker id, new every epoch).",
+    hint="Inside a worker, torch.utils.data.get_worker_info() describes it: which of its "
+         "attributes is this worker's copy of the dataset, and which one changes with every "
+         "worker and every epoch?",
     solution=(
-        "import numpy as np\n"
-        "\n"
         "def worker_init_fn(worker_id):\n"
         "    info = torch.utils.data.get_worker_info()\n"
         "    info.dataset.rng = np.random.default_rng(info.seed)\n"
         "\n"
-        "answer = worker_init_fn  # or answer = perf.reseed_worker"
+        "# perf.reseed_worker does the same for every generator a dataset stores."
     ),
     reference=_reseed_reference,
     wrong=[_does_nothing, _seeds_global_numpy, _seeds_with_worker_id, _seeds_from_entropy,
@@ -146,55 +213,79 @@ q3 = Question(
 )
 
 
+# --------------------------------------------------------------------------- q4: __getitems__
+
 class _CountingTensorDataset(TensorDataset):
     def __init__(self, *tensors):
         super().__init__(*tensors)
-        self.calls = 0
+        self.getitem_calls = 0
 
     def __getitem__(self, index):
-        self.calls += 1
+        self.getitem_calls += 1
         return super().__getitem__(index)
 
 
-@functools.lru_cache(maxsize=1)
-def _getitem_calls() -> tuple[int, int]:
-    g = torch.Generator().manual_seed(0)
-    counts = []
-    for per_item in (True, False):
-        ds = _CountingTensorDataset(torch.arange(1000.0))
-        if per_item:
-            loader = DataLoader(ds, batch_size=250, shuffle=True, generator=g)
-        else:
-            loader = DataLoader(ds, sampler=BatchSampler(RandomSampler(ds, generator=g), 250,
-                                                         False), batch_size=None)
-        for _ in loader:
-            pass
-        counts.append(ds.calls)
-    return tuple(counts)
+def _batches(dataset, seed: int):
+    loader = DataLoader(dataset, batch_size=4, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    return list(loader)
 
 
-def _judge_getitem_calls(answer):
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return "Give two numbers: answer = (a, b)."
-    if not all(_whole_number(a) for a in answer):
-        return "Call counts are whole numbers."
-    expected = _getitem_calls()
-    if tuple(answer) == expected[::-1]:
-        return "You swapped them: which loader calls __getitem__ once per index?"
-    return tuple(answer) == expected
+def _judge_getitems(answer):
+    if not callable(answer):
+        return "Give your function itself: ex.q4.check(getitems)."
+    g = torch.Generator().manual_seed(1)
+    X, y = torch.randn(10, 3, generator=g), torch.randint(0, 5, (10,), generator=g)
+    batched_cls = type("WithGetitems", (_CountingTensorDataset,), {"__getitems__": answer})
+    ds = batched_cls(X, y)
+    got = _batches(ds, 0)
+    expected = _batches(TensorDataset(X, y), 0)
+    if ds.getitem_calls:
+        return (f"The loader still called __getitem__ {ds.getitem_calls} times: fetch the "
+                "batch without dataset[i].")
+    if len(got) != len(expected) or not all(
+            len(a) == len(b) and all(torch.equal(u, v) for u, v in zip(a, b, strict=True))
+            for a, b in zip(got, expected, strict=True)):
+        return ("The batches differ from the per-item loader's: return one sample per index, "
+                "in the order of indices.")
+    return True
 
 
-q4 = Question(
-    "A `TensorDataset` holds 1000 samples. How many times is its `__getitem__` called in one "
-    "epoch of (a) `DataLoader(ds, batch_size=250, shuffle=True)` and (b) `DataLoader(ds, "
-    "sampler=BatchSampler(RandomSampler(ds), 250, False), batch_size=None)`? Answer `(a, b)`.",
-    _judge_getitem_calls,
-    hint="With automatic batching the loader calls dataset[i] for every index; with "
-         "batch_size=None it passes each item of the sampler - here a list of 250 indices - "
-         "to dataset[...] once (section 7).",
-    solution="answer = (1000, 4)  # once per sample vs once per batch of 250",
-    reference=(1000, 4),
-    wrong=[(4, 1000), (1000, 1000), (4, 4), (250, 4)],
+def _getitems_reference(self, indices):
+    idx = torch.as_tensor(indices)
+    return list(zip(*(t[idx] for t in self.tensors), strict=True))
+
+
+def _getitems_per_index(self, indices):
+    return [self[i] for i in indices]
+
+
+def _getitems_sorted(self, indices):
+    idx = torch.as_tensor(sorted(indices))
+    return list(zip(*(t[idx] for t in self.tensors), strict=True))
+
+
+def _getitems_returns_the_batch(self, indices):
+    idx = torch.as_tensor(indices)
+    return [t[idx] for t in self.tensors]
+
+
+q4 = _CodeQuestion(
+    "`TensorDataset` defines no `__getitems__`, so with `batch_size=4` the loader calls "
+    "`dataset[i]` once per index. Complete `getitems(self, indices)`, to be used as "
+    "`__getitems__`: fetch the whole batch with one indexing call per tensor "
+    "(`self.tensors` holds them) and return what the fetcher expects, a list with one sample "
+    "(a tuple of tensors) per index, in the order of `indices`.",
+    _judge_getitems,
+    hint="A tensor can be indexed with a tensor of indices. Then turn the gathered tensors "
+         "back into one tuple per row; zip can walk several tensors row by row.",
+    solution=(
+        "def getitems(self, indices):\n"
+        "    idx = torch.as_tensor(indices)\n"
+        "    return list(zip(*(t[idx] for t in self.tensors)))"
+    ),
+    reference=_getitems_reference,
+    wrong=[_getitems_per_index, _getitems_sorted, _getitems_returns_the_batch, 42],
 )
 
 QUESTIONS = questions(globals())
