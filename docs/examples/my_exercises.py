@@ -3,14 +3,15 @@
 Each question is a ``batchlab.exercises.Question``: a prompt, a *judge* that returns ``True``
 or a string saying what is wrong, a hint, a solution, a correct ``reference`` answer and at
 least one ``wrong`` answer (a test checks that the judge accepts the one and rejects the
-others). ``...`` means "not attempted"; so does a function whose body is still ``...``.
+others). ``...`` means "not attempted"; so does a function whose body is still ``...``
+(``CodeQuestion``, the question type for answers that are functions).
 
 >>> q1.check(8)
 Correct!
 >>> def my_padding_share(batches):
 ...     ...
 >>> q2.check(my_padding_share)
-Not attempted yet: write the function's body (replace ...) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -18,33 +19,8 @@ from __future__ import annotations
 import math
 import random
 
-from batchlab.exercises import Question
-from batchlab.exercises._question import NOT_ATTEMPTED, as_float, as_int, questions
-
-
-def _stub():
-    ...
-
-
-def is_stub(function) -> bool:
-    """``True`` for a function whose body is only ``...``: the student has not written it yet.
-
-    >>> is_stub(_stub), is_stub(len)
-    (True, False)
-    """
-    code = getattr(function, "__code__", None)
-    return code is not None and code.co_code == _stub.__code__.co_code
-
-
-class CodeQuestion(Question):
-    """A question answered with a function; an unwritten stub says "Not attempted yet"."""
-
-    def verdict(self, answer=NOT_ATTEMPTED):
-        if is_stub(answer):
-            return None, ("Not attempted yet: write the function's body (replace ...) and run "
-                          "the cell again.")
-        return super().verdict(answer)
-
+from batchlab.exercises import CodeQuestion, Question
+from batchlab.exercises._question import as_float, as_int, questions
 
 # --- q1: count the padding of one batch ---------------------------------------------------
 

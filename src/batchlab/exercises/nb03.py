@@ -9,7 +9,7 @@ Correct!
 >>> def per_sample_grads(model, loss_fn, inputs, targets):
 ...     ...  # your code here
 >>> nb03.q1.check(per_sample_grads)
-Not attempted yet: write the function's body (replace ...) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -20,33 +20,7 @@ import torch
 from torch import nn
 
 from ..training import gradient_noise_theory
-from ._question import NOT_ATTEMPTED, Question, as_float, questions
-
-
-def _empty(*args, **kwargs):
-    ...
-
-
-def is_stub(answer) -> bool:
-    """``True`` for a function whose body is only ``...`` (or ``pass``): an unwritten stub.
-
-    >>> def todo(x):
-    ...     ...  # your code here
-    >>> is_stub(todo), is_stub(len), is_stub(lambda x: x)
-    (True, False, False)
-    """
-    code = getattr(answer, "__code__", None)
-    return code is not None and code.co_code == _empty.__code__.co_code
-
-
-class CodeQuestion(Question):
-    """A question answered with a function: an unwritten stub says "Not attempted yet"."""
-
-    def verdict(self, answer=NOT_ATTEMPTED):
-        if is_stub(answer):
-            return None, ("Not attempted yet: write the function's body (replace ...) and run "
-                          "the cell again.")
-        return super().verdict(answer)
+from ._question import CodeQuestion, Question, as_float, questions
 
 
 def _number(answer):

@@ -10,7 +10,7 @@ Correct!
 >>> def train_step(model, batch, loss_fn, optimizer, max_norm):
 ...     ...  # your code here
 >>> nb04.q1.check(train_step)
-Not attempted yet: write the function's body (replace ...) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import io
 import torch
 from torch import nn
 
-from ._question import Question, as_float, questions
-from .nb03 import CodeQuestion
+from ._question import CodeQuestion, Question, as_float, questions
 
 
 def _not_a_function(fn, name):

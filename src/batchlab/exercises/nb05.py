@@ -7,7 +7,7 @@ Correct!
 >>> def make_sampler(labels, class_share, generator):
 ...     ...  # not written yet
 >>> q3.check(make_sampler)
-Not attempted yet: write the body of your function (it returned None) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -15,33 +15,9 @@ from __future__ import annotations
 import torch
 from torch.utils.data import WeightedRandomSampler
 
-from ._question import NOT_ATTEMPTED, Question, as_float, questions
+from ._question import CodeQuestion, Question, as_float, questions
 
-__all__ = ["WriteCodeQuestion", "q1", "q2", "q3", "q4"]
-
-
-class WriteCodeQuestion(Question):
-    """A question the student answers with a function they write.
-
-    ``probe(fn)`` calls the function once on small inputs. While the function is still a
-    stub (its body is ``...``, so it returns ``None``) the verdict is "Not attempted yet",
-    not "wrong".
-    """
-
-    def __init__(self, *args, probe, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.probe = probe
-
-    def verdict(self, answer=NOT_ATTEMPTED):
-        if answer is not NOT_ATTEMPTED and callable(answer):
-            try:
-                out = self.probe(answer)
-            except Exception:  # noqa: BLE001 - the judge reports it
-                out = True
-            if out is None or out is NOT_ATTEMPTED:
-                return None, ("Not attempted yet: write the body of your function (it returned "
-                              "None) and run the cell again.")
-        return super().verdict(answer)
+__all__ = ["q1", "q2", "q3", "q4"]
 
 
 # --- q1: a class's expected share, from per-sample weights (transfer of section 4) -------------
@@ -178,7 +154,7 @@ def _wrong_fixed_list(labels, class_share, generator):
     return list(range(len(labels)))
 
 
-q3 = WriteCodeQuestion(
+q3 = CodeQuestion(
     "Write make_sampler(labels, class_share, generator): return a sampler that draws "
     "len(labels) indices per epoch so that class c makes up class_share[c] of the draws on "
     "average. labels is an int64 tensor, class_share a float tensor that sums to 1; the "
@@ -277,7 +253,7 @@ def _wrong_largest_class(labels, per_class, generator):
     return out
 
 
-q4 = WriteCodeQuestion(
+q4 = CodeQuestion(
     "Write balanced_batches(labels, per_class, generator): one epoch of a batch sampler that "
     "UNDERsamples. Every batch holds per_class samples of every class, no index appears twice "
     "in the epoch, and the epoch has as many batches as the smallest class allows. Return a "

@@ -5,7 +5,7 @@ Correct!
 >>> def choose_threshold(scores, labels, cost_fp, cost_fn):
 ...     ...  # not written yet
 >>> q4.check(choose_threshold)
-Not attempted yet: write the body of your function (it returned None) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -15,33 +15,9 @@ import math
 import numpy as np
 import torch
 
-from ._question import NOT_ATTEMPTED, Question, as_float, as_float_list, questions
+from ._question import CodeQuestion, Question, as_float, as_float_list, questions
 
-__all__ = ["CodeQuestion", "q1", "q2", "q3", "q4", "threshold_cost"]
-
-
-class CodeQuestion(Question):
-    """A question answered with a function the student writes.
-
-    ``probe(fn)`` calls the function once on small inputs. While the function is still a
-    stub (its body is ``...``, so it returns ``None``), the verdict is "Not attempted yet",
-    not "wrong".
-    """
-
-    def __init__(self, *args, probe, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.probe = probe
-
-    def verdict(self, answer=NOT_ATTEMPTED):
-        if answer is not NOT_ATTEMPTED and callable(answer):
-            try:
-                out = self.probe(answer)
-            except Exception:  # noqa: BLE001 - the judge reports it
-                out = True
-            if out is None or out is NOT_ATTEMPTED:
-                return None, ("Not attempted yet: write the body of your function (it returned "
-                              "None) and run the cell again.")
-        return super().verdict(answer)
+__all__ = ["q1", "q2", "q3", "q4", "threshold_cost"]
 
 
 # --- q1: scikit-learn's "balanced" weights ---------------------------------------------------

@@ -5,7 +5,7 @@ Correct!
 >>> def my_cross_entropy(logits, targets):
 ...     ...  # not written yet
 >>> q2.check(my_cross_entropy)
-Not attempted yet: write the body of your function (it returned None) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._question import Question, as_float, questions
-from .nb06 import CodeQuestion
+from ._question import CodeQuestion, Question, as_float, questions
 
 
 def _judge_loss_name(answer):

@@ -6,7 +6,7 @@ Correct!
 >>> def worker_init_fn(worker_id):
 ...     ...
 >>> nb08.q3.check(worker_init_fn)
-Not attempted yet: complete the function (replace ...) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -20,28 +20,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from ..perf import JitterDataset
-from ._question import Question, as_int, questions
-
-
-def _stub(*args, **kwargs):
-    ...
-
-
-def _is_stub(answer) -> bool:
-    """A function whose body is only ``...`` (or ``pass``): the cell was not edited."""
-    code = getattr(answer, "__code__", None)
-    return code is not None and code.co_code == _stub.__code__.co_code
-
-
-class _CodeQuestion(Question):
-    """A question answered with a function; the unedited stub counts as not attempted."""
-
-    def verdict(self, answer=...):
-        if _is_stub(answer):
-            return None, ("Not attempted yet: complete the function (replace ...) and run "
-                          "the cell again.")
-        return super().verdict(answer)
-
+from ._question import CodeQuestion, Question, as_int, questions
 
 # --------------------------------------------------------------------------- q1, q2
 
@@ -75,7 +54,8 @@ q2 = Question(
     "`DataLoader(dataset, batch_size=4, num_workers=3)` (no shuffling). Which worker (its "
     "`get_worker_info().id`) loads the batch with index 5, i.e. the sixth batch?",
     _judge_round_robin,
-    hint="Section 1 printed which worker loaded each batch: whole batches, taking turns.",
+    hint="Section 1 printed which worker loaded each of 4 batches with 2 workers. Number "
+         "the batches from 0 and write down, batch by batch, which of the 3 workers gets it.",
     solution="answer = 2  # batch k goes to worker k % num_workers: 5 % 3 == 2",
     reference=2,
     wrong=[0, 1, 5, 3],
@@ -192,7 +172,7 @@ def _seeds_from_entropy(worker_id):
     info.dataset.rng = np.random.default_rng()
 
 
-q3 = _CodeQuestion(
+q3 = CodeQuestion(
     "Complete `worker_init_fn(worker_id)` for `perf.JitterDataset` so that the workers draw "
     "different offsets, every epoch draws new ones, and a run with the same `generator=` seed "
     "repeats exactly. (The dataset keeps its NumPy generator in `self.rng`.)",
@@ -270,7 +250,7 @@ def _getitems_returns_the_batch(self, indices):
     return [t[idx] for t in self.tensors]
 
 
-q4 = _CodeQuestion(
+q4 = CodeQuestion(
     "`TensorDataset` defines no `__getitems__`, so with `batch_size=4` the loader calls "
     "`dataset[i]` once per index. Complete `getitems(self, indices)`, to be used as "
     "`__getitems__`: fetch the whole batch with one indexing call per tensor "

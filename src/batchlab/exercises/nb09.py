@@ -7,7 +7,7 @@ Not quite. with 10 samples on 3 ranks, epoch 0 never reads ... Hint: ex.q2.hint(
 >>> def shard(draw, rank, num_replicas):
 ...     ...
 >>> q3.check(shard)
-Not attempted yet: write the body of your function (it returned None) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import math
 
 from torch.utils.data import DataLoader, DistributedSampler
 
-from ._question import Question, as_int, as_int_list, questions
-from .nb05 import WriteCodeQuestion
+from ._question import CodeQuestion, Question, as_int, as_int_list, questions
 
 # ----- q1: which indices does a rank get? -----------------------------------------------------
 
@@ -120,7 +119,7 @@ def _judge_epoch_shards(fn):
     return True
 
 
-q2 = WriteCodeQuestion(
+q2 = CodeQuestion(
     "Find the two bugs in buggy_epoch_shards (shown in the notebook) and write the fixed "
     "epoch_shards(dataset, rank, world_size, num_epochs): {epoch: the indices rank `rank` "
     "reads in that epoch}. Over all ranks, every epoch must read every sample, and each epoch "
@@ -199,7 +198,7 @@ def _probe_q3(fn):
     return fn([5, 5, 2, 9, 0, 7, 7], 0, 3)
 
 
-q3 = WriteCodeQuestion(
+q3 = CodeQuestion(
     "Write shard(draw, rank, num_replicas): the part of a global draw (a list of indices) that "
     "rank `rank` gets, laid out like DistributedSampler and DistributedWeightedSampler with "
     "drop_last=False: pad the draw to a multiple of num_replicas by repeating it from its "

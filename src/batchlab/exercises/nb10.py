@@ -8,7 +8,7 @@ Correct!
 >>> def stub(n_max, num_classes, imbalance):
 ...     ...
 >>> q1.check(stub)
-Not attempted yet: write the body of the function (it still returns None) and run the cell again.
+Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
@@ -17,30 +17,7 @@ import math
 
 import torch
 
-from ._question import NOT_ATTEMPTED, Question, as_float, as_int_list, questions
-
-_STUB = ("Not attempted yet: write the body of the function (it still returns None) and run "
-         "the cell again.")
-
-
-class _CodeQuestion(Question):
-    """A question answered with a function: a stub that returns ``None`` or ``...`` is
-    "not attempted" rather than wrong. ``probe`` holds the arguments to try it on."""
-
-    def __init__(self, *args, probe: tuple, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.probe = probe
-
-    def verdict(self, answer=NOT_ATTEMPTED):
-        if callable(answer):
-            try:
-                result = answer(*self.probe())
-            except Exception:  # let the judge report it
-                result = 0
-            if result is None or result is Ellipsis:
-                return None, _STUB
-        return super().verdict(answer)
-
+from ._question import CodeQuestion, Question, as_float, as_int_list, questions
 
 # ------------------------------------------------------------------------------------ q1
 _Q1_CASES = [(100, 10, 50), (500, 5, 10), (1000, 10, 100), (30, 3, 1), (64, 7, 8), (90, 4, 3)]
@@ -73,7 +50,7 @@ def _reference_counts(n_max, num_classes, imbalance):
     return [int(n_max / imbalance ** (c / (num_classes - 1)) + 1e-9) for c in range(num_classes)]
 
 
-q1 = _CodeQuestion(
+q1 = CodeQuestion(
     "Write my_long_tail_counts(n_max, num_classes, imbalance) returning the list of class "
     "sizes floor(n_max * imbalance ** (-c / (num_classes - 1))) for c = 0 … num_classes - 1.",
     _judge_counts,
@@ -89,7 +66,7 @@ q1 = _CodeQuestion(
         lambda n_max, num_classes, imbalance: [  # rounds to nearest instead of down
             round(n_max / imbalance ** (c / (num_classes - 1))) for c in range(num_classes)],
     ],
-    probe=lambda: (100, 10, 50),
+    probe=lambda fn: fn(100, 10, 50),
 )
 
 
@@ -129,7 +106,7 @@ def _reference_la_loss(logits, targets, class_counts, tau):
     return torch.nn.functional.cross_entropy(logits + tau * torch.log(prior), targets)
 
 
-q2 = _CodeQuestion(
+q2 = CodeQuestion(
     "Write my_logit_adjusted_loss(logits, targets, class_counts, tau): the mean logit-adjusted "
     "cross-entropy of logits [N, C] and int64 targets [N], for the training class counts [C].",
     _judge_la_loss,
@@ -149,7 +126,7 @@ q2 = _CodeQuestion(
             logits + tau * torch.log(class_counts / class_counts.sum()), targets,
             reduction="sum"),                                                       # not the mean
     ],
-    probe=lambda: (torch.zeros(2, 2), torch.tensor([0, 1]), torch.tensor([3, 1]), 1.0),
+    probe=lambda fn: fn(torch.zeros(2, 2), torch.tensor([0, 1]), torch.tensor([3, 1]), 1.0),
 )
 
 
