@@ -2,7 +2,7 @@
 
 - **strict** (every cell's output compared): on a CPU, with the same versions of Python,
   torch, torchvision, NumPy, matplotlib and scikit-learn as the notebook records in its
-  metadata (``python -m batchlab.refresh`` writes them; ``constraints.txt`` installs them).
+  metadata (``python -m batchlab.tools.refresh`` writes them; ``constraints.txt`` installs them).
 - **lax** (every cell must still run without error; only cells tagged
   ``nbval-check-output`` are compared): on a machine with CUDA, where floating-point results
   can differ in the last digits, or for a notebook whose recorded versions differ from the
@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 
-# Inherited by the nbval kernels: the same settings `python -m batchlab.refresh` stores with.
+# Inherited by the nbval kernels: the same settings `python -m batchlab.tools.refresh` stores with.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -74,7 +74,7 @@ def pytest_collectstart(collector):
     config = collector.config
     if getattr(config, "_batchlab_global_lax", None) or _forced_mode() is False:
         return
-    from batchlab.versions import notebook_mismatches
+    from batchlab.tools.versions import notebook_mismatches
 
     problems = notebook_mismatches([collector.path]).get(collector.path.name)
     if problems:
@@ -94,7 +94,7 @@ def pytest_report_header(config):
         return lines + [f"batchlab: nbval lax (only nbval-check-output cells compared): {reason}"]
     if _forced_mode() is False:
         return lines + ["batchlab: nbval strict (every cell compared): NBVAL_LAX=0"]
-    from batchlab.versions import installed, notebook_mismatches
+    from batchlab.tools.versions import installed, notebook_mismatches
 
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
     found = notebook_mismatches(paths)

@@ -2,7 +2,7 @@
 
 In your own course this file would be a module of your package (say ``mycourse/padding.py``):
 a *pure* function that computes what to show from a few knobs (``epoch_batches``,
-``padding_figure``), and a builder that puts a ``batchlab.widgets.Explorer`` over it
+``padding_figure``), and a builder that puts a ``batchlab.viz.widgets.Explorer`` over it
 (``padding_explorer``). The notebook shows the function's result once as a static figure,
 then the panel; a unit test moves every knob to both ends.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 
 import batchlab
-from batchlab.plots import new_figure
+from batchlab.viz.figures import new_figure
 
 
 def sequence_lengths(n: int = 24, *, seed: int = 0) -> list[int]:
@@ -80,7 +80,7 @@ def padding_explorer(batch_size: int = 4, *, n: int = 24):
     """
     import ipywidgets as w
 
-    from batchlab.widgets import Explorer
+    from batchlab.viz.widgets import Explorer
 
     controls = {
         "batch_size": w.IntSlider(value=batch_size, min=1, max=n, description="batch_size"),

@@ -1,94 +1,96 @@
-"""BatchLab helpers: datasets, collate functions, plots and widgets for the notebooks.
+"""BatchLab: the library behind the notebooks on how data reaches a PyTorch model.
 
-``import batchlab`` costs little more than ``import torch``: matplotlib, ipywidgets
-and scikit-learn are imported only when a helper that needs them is first used.
+``import batchlab`` gives the **library** only: what an instructor imports into a notebook
+of their own. It costs little more than ``import torch``; scikit-learn is imported only
+when :class:`DigitsDataset` is first used.
+
+- datasets (:class:`NumbersDataset`, :class:`Blobs2D`, :class:`CSVDataset`, …),
+  collate functions, samplers and batch samplers, class and sample weights, the fast
+  :class:`TensorBatchLoader`, :class:`DistributedWeightedSampler` — from ``batchlab.data``;
+- the training loop (:func:`fit`, :func:`train_one_epoch`, :func:`evaluate`,
+  :func:`predict`) — ``batchlab.train``;
+- :func:`get_device` and :func:`seed_everything`.
+
+The rest of the package is imported by name and never by the library:
+``batchlab.viz`` (figure and widget plumbing), ``batchlab.lessons`` (one module per
+notebook: the pure functions behind its figures and widgets, and the classes its
+DataLoader workers import), ``batchlab.exercises`` and ``batchlab.tools``
+(``python -m batchlab.tools.refresh``, ``python -m batchlab.tools.bench``).
 
 >>> import batchlab
->>> len(batchlab.NumbersDataset(10))
-10
+>>> len(batchlab.NumbersDataset(10)), batchlab.num_batches(10, 3)
+(10, 4)
 """
 
 from __future__ import annotations
 
-import importlib
-
-from .collate import detection_collate, pad_collate
-from .datasets import (
+from batchlab.data import (
     Blobs2D,
+    BucketBatchSampler,
+    CatsDogs,
+    ClassBalancedBatchSampler,
+    CSVDataset,
     DetectionDataset,
+    DigitsDataset,
+    DistributedWeightedSampler,
+    IndexTensorBatchSampler,
     LinearRegressionDataset,
     NumbersDataset,
+    RangeStream,
+    RankWorkerStream,
     SequenceDataset,
+    TensorBatchLoader,
+    check_weights,
+    class_counts,
+    class_weights,
+    detection_collate,
+    long_tail_counts,
+    long_tail_indices,
+    num_batches,
+    pad_collate,
+    padding_fraction,
+    sample_weights,
+    weighted_sampler,
     write_image_folder,
 )
-from .device import get_device
-from .samplers import (
-    BucketBatchSampler,
-    ClassBalancedBatchSampler,
-    check_weights,
-    padding_fraction,
-    weighted_sampler,
-)
-from .seeding import seed_everything
-from .weights import class_counts, class_weights, sample_weights
+from batchlab.device import get_device
+from batchlab.seeding import seed_everything
+from batchlab.train import evaluate, fit, predict, train_one_epoch
 
 __version__ = "0.1.0"
-
-# name -> module that defines it; imported on first access (PEP 562).
-_LAZY = {
-    "Explorer": "widgets",
-    "new_figure": "plots",
-    "batching_explorer": "batching",
-    "plot_epoch_batches": "batching",
-    "weighted_draws_explorer": "sampling_viz",
-    "CSVDataset": "csv_dataset",
-    "RangeStream": "streams",
-    "CatsDogs": "imbalance",
-    "text_table": "tables",
-    "DistributedWeightedSampler": "distributed",
-    "run_ddp_demo": "distributed",
-    "TensorBatchLoader": "fastload",
-    "fit": "training",
-    "evaluate": "training",
-    "predict": "training",
-    "train_one_epoch": "training",
-    "measure_loader": "bench",
-    "DigitsDataset": "longtail",
-    "adjust_logits": "longtail",
-    "long_tail_counts": "longtail",
-    "long_tail_indices": "longtail",
-}
 
 __all__ = [
     "Blobs2D",
     "BucketBatchSampler",
+    "CSVDataset",
+    "CatsDogs",
     "ClassBalancedBatchSampler",
+    "DetectionDataset",
+    "DigitsDataset",
+    "DistributedWeightedSampler",
+    "IndexTensorBatchSampler",
+    "LinearRegressionDataset",
+    "NumbersDataset",
+    "RangeStream",
+    "RankWorkerStream",
+    "SequenceDataset",
+    "TensorBatchLoader",
     "check_weights",
     "class_counts",
     "class_weights",
-    "padding_fraction",
-    "sample_weights",
-    "weighted_sampler",
-    "DetectionDataset",
-    "LinearRegressionDataset",
-    "NumbersDataset",
-    "SequenceDataset",
     "detection_collate",
+    "evaluate",
+    "fit",
     "get_device",
+    "long_tail_counts",
+    "long_tail_indices",
+    "num_batches",
     "pad_collate",
+    "padding_fraction",
+    "predict",
+    "sample_weights",
     "seed_everything",
+    "train_one_epoch",
+    "weighted_sampler",
     "write_image_folder",
-    *_LAZY,
 ]
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'batchlab' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))

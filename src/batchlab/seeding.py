@@ -14,7 +14,7 @@ import random
 import numpy as np
 import torch
 
-from ._checks import check_int
+from batchlab._checks import check_int
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:

@@ -5,7 +5,7 @@ import pytest
 
 from .lab import check_notebook
 
-SETUP = "import ipywidgets as w\nfrom batchlab.widgets import Explorer\n"
+SETUP = "import ipywidgets as w\nfrom batchlab.viz.widgets import Explorer\n"
 BROKEN = {
     # a widget callback that raises at the end of its slider
     "raises": SETUP + (

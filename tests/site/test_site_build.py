@@ -116,8 +116,9 @@ def test_links_to_the_sources_page_work(html_dir):
 
 def test_api_reference_shows_docstring_examples(html_dir):
     text = (html_dir / "docs" / "api.html").read_text(encoding="utf-8")
-    for name in ("batchlab.datasets.NumbersDataset", "batchlab.seeding.seed_everything",
-                 "batchlab.widgets.Explorer", "batchlab.samplers.ClassBalancedBatchSampler"):
+    for name in ("batchlab.data.datasets.NumbersDataset", "batchlab.seeding.seed_everything",
+                 "batchlab.viz.widgets.Explorer",
+                 "batchlab.data.samplers.ClassBalancedBatchSampler"):
         assert f'id="{name}"' in text, f"{name} is not documented"
     assert text.count("&gt;&gt;&gt;") > 50  # the >>> examples are shown
     assert "<!-- other-modules -->" not in text

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import sweep_ends
 
 from batchlab.tools import site as sitetool
-from batchlab.widgets import sweep_ends
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -37,7 +37,7 @@ def _code(source, outputs):
 
 def test_panel_output_becomes_a_note_naming_the_knobs_of_a_notebook_def():
     nb = {"metadata": {"widgets": {"state": {}}}, "cells": [
-        _code("import ipywidgets as w\nfrom batchlab.widgets import Explorer", []),
+        _code("import ipywidgets as w\nfrom batchlab.viz.widgets import Explorer", []),
         _code("def panel():\n    return Explorer(print, {'n': w.IntSlider(min=1, max=5),\n"
               "        'on': w.Checkbox(description='shuffle')}, title='T')", []),
         _code("panel()", [_widget_output("Explorer(children=(HTML(value='<b>My panel</b>'), "
@@ -54,8 +54,8 @@ def test_panel_output_becomes_a_note_naming_the_knobs_of_a_notebook_def():
 
 def test_knobs_of_a_library_builder_are_found_through_the_notebooks_imports():
     nb = {"metadata": {}, "cells": [
-        _code("from batchlab.batching import batching_explorer", []),
-        _code("batching_explorer(10, batch_size=3)", [_widget_output("Explorer(children=(…")]),
+        _code("from batchlab.lessons.dataloader_batching import epoch_batches_explorer", []),
+        _code("epoch_batches_explorer(10, batch_size=3)", [_widget_output("Explorer(children=(…")]),
     ]}
     html = sitetool.site_notebook(nb, roots=[ROOT / "src"])["cells"][1]["outputs"][0][
         "data"]["text/html"]
@@ -64,8 +64,8 @@ def test_knobs_of_a_library_builder_are_found_through_the_notebooks_imports():
 
 def test_knobs_outside_the_roots_are_not_read():
     nb = {"metadata": {}, "cells": [
-        _code("from batchlab.batching import batching_explorer", []),
-        _code("batching_explorer(10)", [_widget_output("Explorer(children=(…")]),
+        _code("from batchlab.lessons.dataloader_batching import epoch_batches_explorer", []),
+        _code("epoch_batches_explorer(10)", [_widget_output("Explorer(children=(…")]),
     ]}
     html = sitetool.site_notebook(nb, roots=[])["cells"][1]["outputs"][0]["data"]["text/html"]
     assert "Its knobs" not in html and "only a running kernel can move" in html

@@ -2,7 +2,7 @@
 
 ``conftest.py`` puts this folder on ``PYTHONPATH`` when ``BATCHLAB_START_METHOD`` is set
 (``fork``, ``spawn`` or ``forkserver``), so the notebook kernels that nbval and
-``python -m batchlab.refresh`` start create their DataLoader workers the way macOS and
+``python -m batchlab.tools.refresh`` start create their DataLoader workers the way macOS and
 Windows (``spawn``) or Python >= 3.14 on Linux (``forkserver``) would.
 """
 

@@ -534,7 +534,7 @@ def notebook_times(root: Path) -> str:
     """The instructor's guide's table: per notebook, its size and its kernel time.
 
     Words of text, code cells and exercises are counted in the stored notebook; the kernel
-    time comes from the README (``python -m batchlab.refresh`` prints it).
+    time comes from the README (``python -m batchlab.tools.refresh`` prints it).
 
     >>> notebook_times(find_root()).splitlines()[0]
     '| # | notebook | text (words) | code cells | exercises | kernel time |'
@@ -560,15 +560,17 @@ def notebook_times(root: Path) -> str:
 def other_modules(root: Path, api_page: str) -> str:
     """A list of the ``batchlab`` modules that the API page does not document, one a line.
 
-    >>> "batchlab.datasets" in other_modules(find_root(), "")
+    >>> "batchlab.lessons.samplers" in other_modules(find_root(), "")
     True
     """
     documented = set(re.findall(r"automodule::\s*(batchlab[\w.]*)", api_page))
     lines = []
-    for path in sorted((Path(root) / "src" / "batchlab").glob("*.py")):
-        if path.stem.startswith("_"):
+    package = Path(root) / "src" / "batchlab"
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).with_suffix("").parts
+        if any(p.startswith("_") for p in parts) or parts[0] in ("exercises", "tools"):
             continue
-        name = f"batchlab.{path.stem}"
+        name = ".".join(("batchlab", *parts))
         if name in documented:
             continue
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""

@@ -1,0 +1,69 @@
+"""The library versions a notebook's stored outputs were made with, and whether they match.
+
+``python -m batchlab.tools.refresh`` writes :func:`recorded` into every notebook's metadata
+(``metadata["batchlab"]["versions"]``). The test set-up compares it with :func:`installed`:
+nbval compares every output strictly only where the two match, because a new torch may
+reword an error message or change a repr without anything being wrong in the course.
+
+>>> sorted(installed())
+['matplotlib', 'numpy', 'python', 'scikit-learn', 'torch', 'torchvision']
+>>> mismatches({"torch": "2.0.0"}, {"torch": "2.14.1"})
+['torch 2.0.0 recorded, 2.14.1 installed']
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+
+#: What the outputs depend on: the interpreter, torch, and the libraries that print or draw.
+PACKAGES = ("torch", "torchvision", "numpy", "matplotlib", "scikit-learn")
+
+
+def _public(version: str) -> str:
+    """``2.14.1+cu130`` → ``2.14.1``: CPU and CUDA builds of one release print the same."""
+    return version.split("+", 1)[0]
+
+
+def installed() -> dict[str, str]:
+    """The installed versions that stored outputs depend on (Python as ``major.minor``)."""
+    found = {"python": ".".join(platform.python_version_tuple()[:2])}
+    for name in PACKAGES:
+        try:
+            found[name] = _public(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def recorded(notebook: Mapping) -> dict[str, str]:
+    """The versions stored in a notebook (a dict as read by ``json``); ``{}`` if none."""
+    return dict(notebook.get("metadata", {}).get("batchlab", {}).get("versions", {}))
+
+
+def mismatches(recorded_versions: Mapping[str, str],
+               installed_versions: Mapping[str, str] | None = None) -> list[str]:
+    """Each recorded version that differs from the installed one, as a readable line."""
+    now = installed() if installed_versions is None else installed_versions
+    return [f"{name} {version} recorded, {now.get(name, 'missing')} installed"
+            for name, version in sorted(recorded_versions.items())
+            if now.get(name) != version]
+
+
+def notebook_mismatches(paths: Iterable[str | Path]) -> dict[str, list[str]]:
+    """``{notebook name: mismatches}`` for each notebook whose outputs were made otherwise.
+
+    A notebook that records no versions counts as a mismatch: nobody knows what made it.
+    """
+    now = installed()
+    found = {}
+    for path in paths:
+        path = Path(path)
+        versions = recorded(json.loads(path.read_text(encoding="utf-8")))
+        problems = mismatches(versions, now) if versions else ["no versions recorded"]
+        if problems:
+            found[path.name] = problems
+    return found

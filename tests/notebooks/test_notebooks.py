@@ -1,0 +1,99 @@
+"""Hygiene of the stored notebooks: complete, executed top to bottom, small, well tagged.
+
+The notebooks themselves are executed and compared by nbval (see pyproject.toml);
+these tests check what nbval does not.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TAGS = {"nbval-check-output", "nbval-ignore-output"}
+# A demo cell may be as long as its idea needs, but no longer than a reader can follow.
+MAX_CELL_LINES = 25
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 3
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
+
+
+def test_every_notebook_is_collected_by_nbval():
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "notebooks"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    collected = {line.split("::")[0] for line in out.stdout.splitlines() if "::" in line}
+    expected = {f"notebooks/{p.name}" for p in NOTEBOOKS}
+    assert collected == expected
+    for p in NOTEBOOKS:
+        n_cells = sum(1 for c in code_cells(load(p)) if source(c).strip())
+        prefix = f"notebooks/{p.name}::"
+        n_items = sum(1 for line in out.stdout.splitlines() if line.startswith(prefix))
+        assert n_items == n_cells, f"{p.name}: {n_items} items collected, {n_cells} code cells"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ran_top_to_bottom_without_errors(path):
+    nb = load(path)
+    cells = [c for c in code_cells(nb) if source(c).strip()]
+    assert [c["execution_count"] for c in cells] == list(range(1, len(cells) + 1))
+    for i, cell in enumerate(cells, 1):
+        for out in cell["outputs"]:
+            assert out["output_type"] != "error", f"cell {i} stored an error"
+            text = json.dumps(out)
+            assert "Traceback (most recent call last)" not in text, f"cell {i} shows a traceback"
+            assert not re.search(r"/(root|home|work)/", text), f"cell {i} shows a machine path"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_small_and_without_widget_state(path):
+    assert path.stat().st_size < 1_000_000
+    nb = load(path)
+    assert "widgets" not in nb["metadata"]
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_tags_are_known_and_widgets_are_ignored(path):
+    for cell in code_cells(load(path)):
+        tags = set(cell["metadata"].get("tags", []))
+        assert len(tags & TAGS) <= 1, f"conflicting nbval tags in {source(cell)[:60]!r}"
+        shows_widget = any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                           for o in cell["outputs"])
+        if shows_widget:
+            assert "nbval-ignore-output" in tags, f"widget cell not ignored: {source(cell)[:60]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_teaching_anatomy(path):
+    nb = load(path)
+    markdown = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert nb["cells"][0]["cell_type"] == "markdown" and source(nb["cells"][0]).startswith("# ")
+    for heading in ("Learning objectives", "Summary", "Exercises"):
+        assert re.search(rf"^#+ .*{heading}", markdown, re.M | re.I), f"no '{heading}' heading"
+    if not path.name.startswith("00_"):
+        assert re.search(r"^#+ .*Common misconceptions", markdown, re.M | re.I)
+    lengths = [len(source(c).strip().splitlines()) for c in code_cells(nb)]
+    longest = max(lengths)
+    assert longest <= MAX_CELL_LINES, f"a code cell has {longest} lines (at most {MAX_CELL_LINES})"
+    assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= len(lengths)
+    assert any("assert " in source(c) for c in code_cells(nb))
