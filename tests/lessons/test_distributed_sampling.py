@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from support import slider_ends
+from support import free_port, slider_ends
 from torch.utils.data import DistributedSampler
 
 from batchlab.data.distributed import DistributedWeightedSampler
@@ -19,7 +19,6 @@ from batchlab.lessons.distributed_sampling import (
     PARTS,
     ddp_demo_data,
     ddp_demo_model,
-    free_port,
     plot_shards,
     port_is_free,
     run_ddp_demo,
@@ -294,11 +293,11 @@ def test_run_torchrun_bad_input():
         run_torchrun("x.py", timeout=-1)
 
 
-# ----- the notebook's exercises (batchlab.exercises.nb09) ---------------------------------------
+# ----- the notebook's exercises (batchlab.exercises.distributed_sampling) ------------------
 
 @pytest.mark.parametrize("n, world_size", [(10, 3), (2, 5), (1, 4), (3, 8), (7, 7), (9, 2)])
 def test_q3_reference_shards_like_distributed_sampler_even_when_padding_wraps(n, world_size):
-    from batchlab.exercises import nb09
+    from batchlab.exercises import distributed_sampling as nb09
 
     for rank in range(world_size):
         want = list(DistributedSampler(range(n), num_replicas=world_size, rank=rank,
@@ -307,7 +306,7 @@ def test_q3_reference_shards_like_distributed_sampler_even_when_padding_wraps(n,
 
 
 def test_q3_pasted_solution_runs_in_a_fresh_namespace_and_is_accepted():
-    from batchlab.exercises import nb09
+    from batchlab.exercises import distributed_sampling as nb09
 
     namespace = {}
     exec(nb09.q3._solution, namespace)  # what a student pastes into an empty cell
@@ -316,7 +315,7 @@ def test_q3_pasted_solution_runs_in_a_fresh_namespace_and_is_accepted():
 
 
 def test_q2_says_drop_last_trims_the_epoch():
-    from batchlab.exercises import nb09
+    from batchlab.exercises import distributed_sampling as nb09
 
     def with_drop_last(dataset, rank, world_size, num_epochs):
         sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=0,

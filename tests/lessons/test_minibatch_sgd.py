@@ -6,12 +6,12 @@ from support import slider_ends, sweep_ends
 
 from batchlab.data.datasets import LinearRegressionDataset
 from batchlab.lessons.minibatch_sgd import (
-    build_sgd_explorer,
     loss_grid,
     lr_stability_limit,
     mse_hessian,
-    render_sgd,
+    plot_sgd,
     run_summary,
+    sgd_explorer,
     sgd_run,
     widget_dataset,
 )
@@ -81,12 +81,12 @@ def test_sgd_run_bad_input():
 
 
 def test_render_at_both_ends_of_every_control():
-    explorer = build_sgd_explorer()
+    explorer = sgd_explorer()
     defaults = explorer.values
     titles = {}
     for name, control in explorer.controls.items():
         for value in slider_ends(control):
-            fig = render_sgd(**{**defaults, name: value})
+            fig = plot_sgd(**{**defaults, name: value})
             titles[(name, value)] = [ax.get_title() for ax in fig.axes]
     lo, hi = explorer.controls["lr"].min, explorer.controls["lr"].max
     assert titles[("lr", lo)] != titles[("lr", hi)]
@@ -98,7 +98,7 @@ def test_render_at_both_ends_of_every_control():
 
 
 def test_explorer_changes_with_every_control_and_never_raises():
-    explorer = build_sgd_explorer()
+    explorer = sgd_explorer()
     titles = sweep_ends(explorer, lambda fig: [ax.get_title() for ax in fig.axes])
     for name, (low, high) in titles.items():
         assert low != high, name
@@ -107,7 +107,7 @@ def test_explorer_changes_with_every_control_and_never_raises():
 
 
 def test_batch_size_slider_gives_a_different_step_count_at_every_position():
-    explorer = build_sgd_explorer()
+    explorer = sgd_explorer()
     sizes = list(explorer.controls["batch_size"].options)
     assert sizes == [1, 2, 4, 8, 16, 32, 64]
     assert len({math.ceil(64 / b) for b in sizes}) == len(sizes)
@@ -132,7 +132,7 @@ def test_sgd_run_stop_below_and_replacement():
 
 def test_explorer_bad_input():
     with pytest.raises(ValueError, match="max_batch_size must be <= 64"):
-        build_sgd_explorer(max_batch_size=65)
+        sgd_explorer(max_batch_size=65)
     assert len(widget_dataset()) == 64
 
 

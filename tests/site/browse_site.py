@@ -7,7 +7,7 @@ instance per thread, and the notebook browser suite may hold one in the test pro
 
 It serves ``HTML_DIR`` on 127.0.0.1 (a thread of this process), starts Debian's Chromium
 (``$BATCHLAB_CHROMIUM``, default ``/usr/bin/chromium``) with a fresh profile, and for each
-``PAGE`` (``docs/index``, ``notebooks/05_samplers``, …) checks that it renders (a title and
+``PAGE`` (``docs/index``, ``notebooks/07_samplers``, …) checks that it renders (a title and
 its text, MathJax formulas typeset), that every image has loaded, that no cell output shows
 a widget's text, that every internal link leads to an existing page and anchor, and that the
 browser requested nothing but 127.0.0.1 (a request to another host is recorded and stopped

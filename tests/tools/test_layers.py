@@ -61,3 +61,31 @@ def test_every_lesson_module_belongs_to_a_notebook():
         assert modules, kind
         strays = sorted(modules - notebooks)
         assert not strays, f"batchlab.{kind} modules named after no notebook: {strays}"
+
+
+def _public_functions(path: Path):
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            yield node.name, ast.unparse(node)
+
+
+def test_figure_and_widget_functions_follow_one_naming_scheme():
+    """``plot_<topic>`` returns a static Figure, ``<topic>_explorer`` a widget."""
+    checked = 0
+    for path in sorted([*(PACKAGE / "viz").glob("*.py"), *(PACKAGE / "lessons").glob("*.py"),
+                        PACKAGE / "tools" / "bench.py"]):
+        for name, source in _public_functions(path):
+            builds_widget = "return Explorer(" in source
+            draws = "new_figure(" in source or "return fig" in source
+            builds_figure = draws and not builds_widget
+            where = f"{path.relative_to(PACKAGE)}:{name}"
+            if builds_widget:
+                checked += 1
+                assert name.endswith("_explorer"), f"{where} returns a widget"
+            elif builds_figure and name not in ("new_figure", "item_rows"):  # figure builders
+                checked += 1
+                assert name.startswith("plot_"), f"{where} draws a figure"
+    assert checked >= 25

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import Sampler, WeightedRandomSampler
 
-from batchlab._checks import check_bool, check_generator, check_positive_int
+from batchlab._checks import check_bool, check_generator, check_int, check_positive_int
 from batchlab.data.class_balance import _as_int_vector
 
 __all__ = ["BucketBatchSampler", "check_weights", "ClassBalancedBatchSampler", "num_batches",
@@ -290,10 +290,10 @@ def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
 
     >>> num_batches(50, 8), num_batches(50, 8, drop_last=True)
     (7, 6)
-    >>> num_batches(5, 8, drop_last=True)
-    0
+    >>> num_batches(5, 8, drop_last=True), num_batches(0, 8)  # an empty dataset: no batch
+    (0, 0)
     """
-    n = check_positive_int(n, "n")
+    n = check_int(n, "n", minimum=0)
     batch_size = check_positive_int(batch_size, "batch_size")
     drop_last = check_bool(drop_last, "drop_last")
     return n // batch_size if drop_last else -(-n // batch_size)

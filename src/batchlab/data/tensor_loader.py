@@ -14,7 +14,7 @@ epoch and gather many rows per call with ``index_select``.
 - :func:`memory_copy_batches` copies the same bytes in the same batch sizes with
   sequential slices: the limit in dataset order.
 - :func:`fast_path_loaders` builds every variant side by side on the same tensors
-  (notebook 08 and ``python -m batchlab.bench`` measure them).
+  (notebook 11 and ``python -m batchlab.tools.bench`` measure them).
 
 >>> X, y = torch.arange(10.0).reshape(5, 2), torch.arange(5)
 >>> loader = TensorBatchLoader(X, y, batch_size=2, shuffle=True,

@@ -1,6 +1,7 @@
-"""Exercises for each notebook: ``from batchlab.exercises import nb02``, ``nb02.q1.check(answer)``.
+"""Exercises for each notebook, one module named after it:
+``from batchlab.exercises import samplers as ex``, then ``ex.q1.check(answer)``.
 
-Each module ``nbNN`` holds questions ``q1, q2, …`` with ``.check(answer)``,
+Each module holds questions ``q1, q2, …`` with ``.check(answer)``,
 ``.hint()`` and ``.solution()``. An unanswered question (``...``) says
 "Not attempted yet", so a notebook runs top to bottom with no answers filled in.
 
@@ -20,6 +21,6 @@ __all__ = ["CodeQuestion", "Question", "all_modules", "is_stub"]
 
 
 def all_modules():
-    """Every ``nbNN`` exercise module, in notebook order."""
-    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("nb"))
+    """Every exercise module (one per notebook, named after it), sorted by name."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
     return [importlib.import_module(f"{__name__}.{name}") for name in names]

@@ -1,4 +1,4 @@
-"""Probe datasets for notebook 08: what DataLoader workers are, do and cost.
+"""Probe datasets for notebook 11 (loader performance): what DataLoader workers are, do and cost.
 
 Everything a worker process has to unpickle lives here, in a module, so the
 notebook's loaders also run under the ``spawn`` start method (macOS, Windows) and

@@ -1,4 +1,4 @@
-"""Mini-batch SGD on a two-parameter model ``y = w·x + b``, and pictures of it (notebook 03).
+"""Mini-batch SGD on a two-parameter model ``y = w·x + b``, and pictures of it (notebook 05).
 
 With two parameters the whole loss surface fits on a page: :func:`sgd_run` trains
 ``torch.nn.Linear(1, 1)`` with a real ``DataLoader`` and ``torch.optim.SGD`` and records

@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python -m batchlab.tools.refresh                 # every notebooks/*.ipynb
-    python -m batchlab.tools.refresh notebooks/02_dataloader_batching.ipynb
+    python -m batchlab.tools.refresh notebooks/03_dataloader_batching.ipynb
 
 Each notebook runs top to bottom in a fresh kernel (nbclient), in its own folder,
 on the CPU (``BATCHLAB_DEVICE=cpu`` unless you set it), with ``PYTHONHASHSEED=0`` and

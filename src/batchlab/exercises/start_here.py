@@ -1,7 +1,7 @@
 """Exercises for notebook 00 (start here).
 
->>> from batchlab.exercises import nb00
->>> nb00.q1.check(10)
+>>> from batchlab.exercises import start_here
+>>> start_here.q1.check(10)
 Correct!
 """
 
@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from ..datasets import NumbersDataset
-from ..device import ENV_VAR, get_device
+from batchlab.data.datasets import NumbersDataset
+from batchlab.device import ENV_VAR, get_device
+
 from ._question import Question, as_int, questions
 
 

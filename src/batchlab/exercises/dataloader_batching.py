@@ -1,4 +1,4 @@
-"""Exercises for notebook 02 (DataLoader batching and collate functions).
+"""Exercises for notebook 03 (DataLoader batching and collate functions).
 
 >>> q1.check((16, 15))
 Correct!

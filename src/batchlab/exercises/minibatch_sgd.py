@@ -1,14 +1,14 @@
-"""Exercises for notebook 03 (mini-batch SGD).
+"""Exercises for notebook 05 (mini-batch SGD).
 
 Question 1 asks for code: the student completes a function stub and passes the function
 itself; a stub whose body is still ``...`` counts as not attempted.
 
->>> from batchlab.exercises import nb03
->>> nb03.q3.check(0.25)
+>>> from batchlab.exercises import minibatch_sgd
+>>> minibatch_sgd.q3.check(0.25)
 Correct!
 >>> def per_sample_grads(model, loss_fn, inputs, targets):
 ...     ...  # your code here
->>> nb03.q1.check(per_sample_grads)
+>>> minibatch_sgd.q1.check(per_sample_grads)
 Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
@@ -19,7 +19,8 @@ import math
 import torch
 from torch import nn
 
-from ..training import gradient_noise_theory
+from batchlab.lessons.minibatch_sgd import gradient_noise_theory
+
 from ._question import CodeQuestion, Question, as_float, questions
 
 
@@ -65,7 +66,7 @@ def _names_used(code) -> set:
 
 
 def _uses_library_helper(fn) -> bool:
-    from .. import training
+    from batchlab.lessons import minibatch_sgd as lesson
 
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -73,7 +74,7 @@ def _uses_library_helper(fn) -> bool:
     names = _names_used(code)
     space = getattr(fn, "__globals__", {})
     return "per_sample_gradients" in names or any(
-        space.get(name) is training.per_sample_gradients for name in names)
+        space.get(name) is lesson.per_sample_gradients for name in names)
 
 
 def _judge_q1(fn):
@@ -137,7 +138,7 @@ def _wrong_frozen_too(model, loss_fn, inputs, targets):
 
 
 def _wrong_uses_helper(model, loss_fn, inputs, targets):
-    from ..training import per_sample_gradients
+    from batchlab.lessons.minibatch_sgd import per_sample_gradients
 
     return per_sample_gradients(model, loss_fn, (inputs, targets))
 

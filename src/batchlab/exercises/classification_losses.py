@@ -1,4 +1,4 @@
-"""Exercises for notebook 07 (classification losses).
+"""Exercises for notebook 10 (classification losses).
 
 >>> q1.check("BCEWithLogitsLoss")
 Correct!

@@ -1,4 +1,4 @@
-"""Extra checks for batchlab.exercises.nb01 beyond the generic exercise test."""
+"""Extra checks for batchlab.exercises.datasets beyond the generic exercise test."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.data import Dataset, random_split
 
-from batchlab.exercises import nb01
+from batchlab.exercises import datasets as ex
 
 
 @pytest.mark.filterwarnings("ignore:Length of split at index")
@@ -14,7 +14,7 @@ from batchlab.exercises import nb01
 @pytest.mark.parametrize("fractions", [[0.8, 0.2], [0.7, 0.2, 0.1], [0.5, 0.5], [1 / 3] * 3])
 def test_split_sizes_match_random_split(n, fractions):
     g = torch.Generator().manual_seed(0)
-    assert nb01._split_sizes(n, fractions) == [len(s) for s in random_split(range(n), fractions,
+    assert ex._split_sizes(n, fractions) == [len(s) for s in random_split(range(n), fractions,
                                                                             generator=g)]
 
 
@@ -30,11 +30,11 @@ def test_q1_accepts_other_correct_styles():
             v = self.values[idx]
             return v, v * v
 
-    assert nb01.q1.is_correct(TensorSquares)
+    assert ex.q1.is_correct(TensorSquares)
 
 
 def test_q1_rejects_a_batch_returning_dataset_with_a_reason():
-    ok, message = nb01.q1.verdict(nb01._ReturnsWholeBatch)
+    ok, message = ex.q1.verdict(ex._ReturnsWholeBatch)
     assert ok is False and "ONE sample" in message
 
 
@@ -44,11 +44,11 @@ def test_q4_reference_is_what_a_real_loader_gives():
     from batchlab.data.streams import RangeStream
 
     loader = DataLoader(RangeStream(0, 10), batch_size=3, num_workers=2, drop_last=True)
-    assert len(torch.cat(list(loader))) == nb01.q4.reference
+    assert len(torch.cat(list(loader))) == ex.q3.reference
 
 
 def test_q4_explains_the_whole_stream_drop_last_answer():
-    ok, message = nb01.q4.verdict(9)
+    ok, message = ex.q3.verdict(9)
     assert ok is False and "inside each worker" in message
 
 
@@ -63,13 +63,13 @@ def test_q1_accepts_features_shaped_like_celsius_dataset():
         def __getitem__(self, idx):
             return torch.tensor([idx]), idx * idx
 
-    assert nb01.q1.is_correct(OneElementFeatures)
+    assert ex.q1.is_correct(OneElementFeatures)
 
 
 def test_q1_explains_a_bare_number_instead_of_crashing():
-    class BareSquare(nb01.SquaresDataset):
+    class BareSquare(ex.SquaresDataset):
         def __getitem__(self, idx):
             return idx * idx
 
-    ok, message = nb01.q1.verdict(BareSquare)
+    ok, message = ex.q1.verdict(BareSquare)
     assert ok is False and "ONE sample" in message and "raised" not in message

@@ -1,10 +1,10 @@
-"""Exercises for notebook 06 (class imbalance).
+"""Exercises for notebook 09 (class imbalance compared fairly).
 
->>> q2.check(2.22)
+>>> q2.check(0.02)
 Correct!
 >>> def choose_threshold(scores, labels, cost_fp, cost_fn):
 ...     ...  # not written yet
->>> q4.check(choose_threshold)
+>>> q3.check(choose_threshold)
 Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
@@ -15,86 +15,14 @@ import math
 import numpy as np
 import torch
 
-from ._question import CodeQuestion, Question, as_float, as_float_list, questions
+from ._question import CodeQuestion, Question, as_float, questions
 
-__all__ = ["q1", "q2", "q3", "q4", "threshold_cost"]
-
-
-# --- q1: scikit-learn's "balanced" weights ---------------------------------------------------
-
-def _judge_balanced(answer):
-    try:
-        values = as_float_list(answer)
-    except ValueError:
-        return "Answer with a list of three numbers, one weight per class."
-    if len(values) != 3:
-        return "Answer with a list of three numbers, one weight per class."
-    want = [1000 / (3 * 600), 1000 / (3 * 300), 1000 / (3 * 100)]
-
-    def close(got, expected):            # answers rounded to two decimals are right too
-        return all(math.isclose(v, w, rel_tol=1e-3, abs_tol=0.006)
-                   for v, w in zip(got, expected, strict=True))
-
-    if close(values, want):
-        return True
-    if close(values, [3 * w for w in want]):
-        return "Those are the inverse-frequency weights N / n_c; 'balanced' also divides by C."
-    if close(values, [w * 3 / 1000 for w in want]) or close(values, [0.6, 0.3, 0.1]):
-        return "Those are about the class shares; a weight grows as its class gets rarer."
-    return "Not those numbers: check N, C and each n_c."
+__all__ = ["q1", "q2", "q3", "threshold_cost"]
 
 
-q1 = Question(
-    "Class counts [600, 300, 100]: what does compute_class_weight('balanced', ...) return? "
-    "A list of three numbers.",
-    _judge_balanced,
-    hint="N = 1000 samples, C = 3 classes; scikit-learn's formula is in section 4. Rounding "
-         "to two decimals is fine.",
-    solution="answer = [1000 / (3 * 600), 1000 / (3 * 300), 1000 / (3 * 100)]  "
-             "# [0.556, 1.111, 3.333]",
-    reference=[1000 / 1800, 1000 / 900, 1000 / 300],
-    wrong=[[1000 / 600, 1000 / 300, 1000 / 100], [0.6, 0.3, 0.1]],
-)
+# --- q1: prior correction of probabilities -------------------------------------------------
 
-
-# --- q2: expected class-2 count under square-root weights -----------------------------------
-
-_Q2_COUNTS = (900, 90, 10)
-_Q2_WANT = 30 * math.sqrt(10) / sum(math.sqrt(n) for n in _Q2_COUNTS)      # 2.224
-
-
-def _judge_expected_count(answer):
-    try:
-        value = as_float(answer)
-    except ValueError:
-        return "Answer with a number."
-    if math.isclose(value, _Q2_WANT, abs_tol=0.01):
-        return True
-    if math.isclose(value, 0.3, abs_tol=0.01):
-        return "That is what shuffle=True gives: the dataset's 1 % of 30."
-    if math.isclose(value, 10.0, abs_tol=0.01):
-        return "That is what inverse-frequency weights 1 / n_c give; these are 1 / sqrt(n_c)."
-    return "Not that number."
-
-
-q2 = Question(
-    "900 / 90 / 10 samples, WeightedRandomSampler with sample weights 1 / sqrt(n_c), "
-    "batch_size=30: how many class-2 samples does a batch hold on average?",
-    _judge_expected_count,
-    hint="Each draw picks class c with probability (total weight of class c) / (total weight "
-         "of all samples). What is the total weight of n_c samples that weigh 1 / sqrt(n_c) "
-         "each?",
-    solution="counts = [900, 90, 10]\n"
-             "totals = [n / n ** 0.5 for n in counts]        # = sqrt(n_c)\n"
-             "answer = 30 * totals[2] / sum(totals)          # about 2.22",
-    reference=_Q2_WANT,
-    wrong=[0.3, 10, 30],
-)
-
-
-# --- q3: prior correction of probabilities -------------------------------------------------
-
-def _q3_cases():
+def _q1_cases():
     """Probabilities [N, C] and pairs of non-uniform priors (and one with C = 2)."""
     g = torch.Generator().manual_seed(3)
     for n_classes, train_prior, true_prior in (
@@ -114,7 +42,7 @@ def _reference_probs(probs, train_prior, true_prior):
 def _judge_correction(fn):
     if not callable(fn):
         return "Answer with a function correct_probs(probs, train_prior, true_prior)."
-    for probs, train_prior, true_prior in _q3_cases():
+    for probs, train_prior, true_prior in _q1_cases():
         got = fn(probs.clone(), train_prior.clone(), true_prior.clone())
         if not isinstance(got, torch.Tensor) or got.shape != probs.shape:
             return f"Return a tensor of probabilities with the same shape {list(probs.shape)}."
@@ -128,12 +56,12 @@ def _judge_correction(fn):
     return True
 
 
-q3 = CodeQuestion(
+q1 = CodeQuestion(
     "Write correct_probs(probs, train_prior, true_prior) that turns probabilities [N, C] "
     "computed under train_prior into probabilities under true_prior (priors [C]).",
     _judge_correction,
-    probe=lambda fn: fn(*next(_q3_cases())),
-    hint="In logits a change of prior is an added log term (section 9). What does adding a "
+    probe=lambda fn: fn(*next(_q1_cases())),
+    hint="In logits a change of prior is an added log term (section 2). What does adding a "
          "log become once you exponentiate? And what keeps a row of probabilities summing "
          "to 1?",
     solution="def correct_probs(probs, train_prior, true_prior):\n"
@@ -150,7 +78,39 @@ q3 = CodeQuestion(
 )
 
 
-# --- q4: a threshold for a cost of errors ------------------------------------------------------
+# --- q2: the threshold for a cost of errors, from calibrated probabilities ----------------------
+
+def _judge_cost_threshold(answer):
+    try:
+        value = as_float(answer)
+    except ValueError:
+        return "Answer with one number: a probability between 0 and 1."
+    if math.isclose(value, 1 / 50, rel_tol=2e-3):
+        return True
+    if math.isclose(value, 1 / 49, rel_tol=2e-3):
+        return "That is c_FP / c_FN; the formula divides by c_FP + c_FN."
+    if math.isclose(value, 49 / 50, rel_tol=2e-3):
+        return ("That is the threshold with the two costs swapped: missing a fraud is the "
+                "costly error.")
+    if math.isclose(value, 0.5, rel_tol=1e-3):
+        return "0.5 treats both errors as equally costly."
+    return "Not that number."
+
+
+q2 = Question(
+    "Flagging a genuine payment costs 1, missing a fraud costs 49. The model's P(fraud | x) is "
+    "calibrated for the payments it will judge. Above which probability should it flag "
+    "fraud? A number.",
+    _judge_cost_threshold,
+    hint="Flagging costs c_FP (1 - p) on average, letting the payment through costs c_FN p "
+         "(section 3). Flag where flagging is the cheaper of the two.",
+    solution="answer = 1 / (1 + 49)  # c_FP / (c_FP + c_FN) = 0.02",
+    reference=1 / 50,
+    wrong=[0.5, 1 / 49, 49 / 50],
+)
+
+
+# --- q3: a threshold for a cost of errors ------------------------------------------------------
 
 def threshold_cost(scores, labels, threshold, cost_fp: float, cost_fn: float) -> float:
     """Total cost of the decision ``scores >= threshold``: ``cost_fp * FP + cost_fn * FN``.
@@ -165,7 +125,7 @@ def threshold_cost(scores, labels, threshold, cost_fp: float, cost_fn: float) ->
     return float(cost_fp * false_positives + cost_fn * false_negatives)
 
 
-def _q4_cases():
+def _q3_cases():
     """Fresh validation sets: 950 negatives ~ N(0, 1), 50 positives ~ N(1.5, 1); three costs."""
     for seed, (cost_fp, cost_fn) in zip((11, 12, 13), ((1.0, 20.0), (1.0, 5.0), (2.0, 50.0)),
                                         strict=True):
@@ -197,7 +157,7 @@ def _snap(threshold: float, scores) -> float:
 def _judge_threshold(fn):
     if not callable(fn):
         return "Answer with a function choose_threshold(scores, labels, cost_fp, cost_fn)."
-    for scores, labels, cost_fp, cost_fn in _q4_cases():
+    for scores, labels, cost_fp, cost_fn in _q3_cases():
         try:
             threshold = as_float(fn(scores.copy(), labels.copy(), cost_fp, cost_fn))
         except ValueError:
@@ -221,13 +181,13 @@ def _reference_threshold(scores, labels, cost_fp, cost_fn):
     return thresholds[np.argmin(cost_fp * fp + cost_fn * fn)]
 
 
-q4 = CodeQuestion(
+q3 = CodeQuestion(
     "Write choose_threshold(scores, labels, cost_fp, cost_fn): among the thresholds of "
     "sklearn.metrics.precision_recall_curve(labels, scores), return the one whose decision "
     "'positive when score >= t' has the smallest total cost "
     "cost_fp * (false positives) + cost_fn * (false negatives).",
     _judge_threshold,
-    probe=lambda fn: fn(*next(_q4_cases())),
+    probe=lambda fn: fn(*next(_q3_cases())),
     hint="The third thing precision_recall_curve returns is the list of candidate "
          "thresholds. Work out the total cost of each candidate and keep the cheapest; a "
          "loop is fine.",

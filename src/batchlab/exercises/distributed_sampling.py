@@ -1,4 +1,4 @@
-"""Exercises for notebook 09 (sampling across processes).
+"""Exercises for notebook 12 (sampling across processes).
 
 >>> q1.check((3, 7, 11, 1))
 Correct!
@@ -44,7 +44,7 @@ q1 = Question(
 # ----- q2: find the bug in a DDP epoch loop -----------------------------------------------------
 
 def buggy_epoch_shards(dataset, rank, world_size, num_epochs):
-    """``{epoch: indices rank reads}`` — with two bugs (notebook 09, exercise 2)."""
+    """``{epoch: indices rank reads}`` — with two bugs (notebook 12, exercise 2)."""
     sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, seed=rank)
     loader = DataLoader(dataset, batch_size=2, sampler=sampler)
     read = {}

@@ -1,9 +1,9 @@
-"""Exercises for notebook 01 (datasets).
+"""Exercises for notebook 01 (datasets: the map-style contract, splits, streams).
 
->>> q3.check((17, 4, 2))
+>>> q2.check((17, 4, 2))
 Correct!
->>> q3.check([16, 5, 2])
-Not quite. The sizes add up, but not these. Hint: ex.q3.hint()
+>>> q2.check([16, 5, 2])
+Not quite. The sizes add up, but not these. Hint: ex.q2.hint()
 """
 
 from __future__ import annotations
@@ -13,12 +13,17 @@ import math
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ._question import Question, as_int, as_int_list, questions
+from ._question import CodeQuestion, Question, as_int, as_int_list, questions
 
 # ----- q1: write a map-style Dataset ------------------------------------------------------------
 
 class SquaresDataset(Dataset):
-    """The reference answer to q1: ``ds[i] == (i, i * i)`` for ``0 <= i < n``."""
+    """The reference answer to q1: ``ds[i] == (i, i * i)`` for ``0 <= i < n``.
+
+    >>> ds = SquaresDataset(4)
+    >>> len(ds), ds[3]
+    (4, (3, 9))
+    """
 
     def __init__(self, n):
         self.n = n
@@ -47,6 +52,9 @@ class _SwappedPair(SquaresDataset):
         return idx * idx, idx
 
 
+class _OneTensor(SquaresDataset):
+    def __getitem__(self, idx):  # one field, not two: batches to [B, 2]
+        return torch.tensor([idx, idx * idx])
 
 
 def _describe(sample) -> str:
@@ -54,9 +62,16 @@ def _describe(sample) -> str:
     return f"{type(sample).__name__}{size}"
 
 
+def _probe_squares(cls):
+    """What the class gives for ``cls(5)[0]``: ``None`` while its methods are still ``...``."""
+    if not isinstance(cls, type):
+        return True  # not a class: the judge explains
+    return cls(5)[0]
+
+
 def _judge_squares(cls):
     if not isinstance(cls, type):
-        return (f"Pass the class itself (answer = SquaresDataset), not "
+        return (f"Pass the class itself (SquaresDataset), not "
                 f"{'an instance' if hasattr(cls, '__getitem__') else type(cls).__name__}.")
     probe = cls(5)
     if probe.__len__() is None or probe.__getitem__(0) is None:
@@ -68,6 +83,10 @@ def _judge_squares(cls):
             return f"len(SquaresDataset({n})) should be {n}, got {len(ds)}."
         for i in range(n):
             sample = ds[i]
+            if hasattr(sample, "numel") and sample.numel() == 2:
+                return (f"ds[{i}] is one tensor of two numbers; return the pair as two fields, "
+                        f"(i, i * i), so that a DataLoader batches the i's and the squares "
+                        f"separately.")
             if not isinstance(sample, (tuple, list)) or len(sample) != 2:
                 return (f"ds[{i}] should be ONE sample, the pair (i, i * i); got "
                         f"{_describe(sample)}.")
@@ -85,9 +104,9 @@ def _judge_squares(cls):
     return True
 
 
-q1 = Question(
+q1 = CodeQuestion(
     "Write a map-style dataset class SquaresDataset(n) with len(ds) == n and "
-    "ds[i] == (i, i * i) for 0 <= i < n. Answer with the class itself: answer = SquaresDataset.",
+    "ds[i] == (i, i * i) for 0 <= i < n. Check the class itself: ex.q1.check(SquaresDataset).",
     _judge_squares,
     hint="What does the dataset need to remember from __init__ to answer __len__? And "
          "__getitem__ answers for ONE index: the DataLoader does the batching.",
@@ -98,87 +117,22 @@ q1 = Question(
              "        return self.n\n"
              "    def __getitem__(self, idx):\n"
              "        return idx, idx * idx\n\n"
-             "answer = SquaresDataset",
+             "ex.q1.check(SquaresDataset)",
     reference=SquaresDataset,
-    wrong=[_ReturnsWholeBatch, _LengthOffByOne, _SwappedPair, SquaresDataset(3)],
+    wrong=[_ReturnsWholeBatch, _LengthOffByOne, _SwappedPair, _OneTensor, SquaresDataset(3)],
+    probe=_probe_squares,
 )
 
 
-# ----- q2: write a target_transform -------------------------------------------------------------
-
-class _LabelDataset(Dataset):
-    """Samples ``(x, label)`` whose label goes through ``target_transform``, as in torchvision."""
-
-    def __init__(self, labels, target_transform):
-        self.labels, self.target_transform = labels, target_transform
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, idx):
-        return torch.zeros(2), self.target_transform(self.labels[idx])
-
-
-def _judge_one_hot(fn):
-    if not callable(fn):
-        return "Give the function itself: answer = one_hot (no parentheses)."
-    for label in (0, 1, 2, torch.tensor(2), torch.tensor(0)):
-        out = fn(label)
-        if out is None or out is ...:
-            return "one_hot returned None: write its body in place of `...`."
-        if not isinstance(out, torch.Tensor):
-            return f"one_hot must return a tensor, got {type(out).__name__}."
-        if out.dtype != torch.float32:
-            return (f"one_hot({label!r}) has dtype {out.dtype}; losses that take one-hot or "
-                    "probability targets want float32.")
-        if tuple(out.shape) != (3,):
-            return f"one_hot({label!r}) should have shape (3,), got {tuple(out.shape)}."
-        want = torch.eye(3)[int(label)]
-        if not torch.equal(out, want):
-            return f"one_hot({label!r}) should be {want.tolist()}, got {out.tolist()}."
-    _, targets = next(iter(DataLoader(_LabelDataset([2, 0, 1, 1], fn), batch_size=4)))
-    if tuple(targets.shape) != (4, 3):
-        return f"A DataLoader should batch the targets to shape (4, 3), got {tuple(targets.shape)}."
-    return True
-
-
-def _one_hot_reference(label):
-    return torch.nn.functional.one_hot(torch.as_tensor(label), num_classes=3).float()
-
-
-def _one_hot_int64(label):
-    return torch.nn.functional.one_hot(torch.as_tensor(label), num_classes=3)
-
-
-def _one_hot_with_batch_dim(label):
-    return _one_hot_reference(label).unsqueeze(0)
-
-
-def _label_unchanged(label):
-    return torch.as_tensor(label, dtype=torch.float32)
-
-
-q2 = Question(
-    "Write one_hot(label): a target_transform that turns a class index 0, 1 or 2 (a Python int, "
-    "as ImageFolder gives it, or a 0-d int64 tensor) into a float32 one-hot tensor of shape (3,), "
-    "e.g. one_hot(1) -> tensor([0., 1., 0.]).",
-    _judge_one_hot,
-    hint="A one-hot vector has one entry per class: 0 everywhere except a 1 at the label's "
-         "position. Print the dtype of what your function returns and compare with the question.",
-    solution="def one_hot(label):\n"
-             "    label = torch.as_tensor(label)\n"
-             "    return torch.nn.functional.one_hot(label, num_classes=3).float()\n\n"
-             "answer = one_hot",
-    reference=_one_hot_reference,
-    wrong=[_one_hot_int64, _one_hot_with_batch_dim, _label_unchanged, 3],
-)
-
-
-# ----- q3: random_split with fractions -----------------------------------------------------------
+# ----- q2: random_split with fractions -----------------------------------------------------------
 
 def _split_sizes(n: int, fractions) -> list[int]:
     """What ``random_split`` does with fractions: floor each share, then hand out the
-    remainder one by one from the first split on (torch.utils.data.random_split)."""
+    remainder one by one from the first split on (torch.utils.data.random_split).
+
+    >>> _split_sizes(11, [0.8, 0.2])
+    [9, 2]
+    """
     sizes = [math.floor(n * f) for f in fractions]
     for i in range(n - sum(sizes)):
         sizes[i % len(sizes)] += 1
@@ -194,11 +148,11 @@ def _judge_split(answer):
     return sizes == _split_sizes(23, [0.7, 0.2, 0.1]) or "The sizes add up, but not these."
 
 
-q3 = Question(
+q2 = Question(
     "train, val, test = random_split(range(23), [0.7, 0.2, 0.1], generator=g). "
     "What are [len(train), len(val), len(test)]?",
     _judge_split,
-    hint="Section 6 shows how random_split turns fractions into whole lengths: start from "
+    hint="Section 5 shows how random_split turns fractions into whole lengths: start from "
          "23 * 0.7, 23 * 0.2 and 23 * 0.1, and remember that every sample is used.",
     solution="answer = [17, 4, 2]  # floors 16, 4, 2 (sum 22); the 1 left over goes to the first",
     reference=[17, 4, 2],
@@ -206,20 +160,23 @@ q3 = Question(
 )
 
 
-# ----- q4: IterableDataset, workers and drop_last ------------------------------------------------
+# ----- q3: IterableDataset, workers and drop_last ------------------------------------------------
 
 def _judge_stream(answer):
     n = as_int(answer)
     if n == 9:
         return ("That is 10 // 3 * 3, as if one loader cut the whole stream into batches. With "
                 "an IterableDataset the batches are formed inside each worker, from its share.")
-    if n in (10, 20, 18):
+    if n == 10:
+        return ("That is every number. With drop_last=True each worker drops the short last "
+                "batch of its own share.")
+    if n in (20, 18):
         return "RangeStream shards: each worker yields only its share of 0..9. Then drop_last."
     return n == 6
 
 
-q4 = Question(
-    "RangeStream(0, 10) shards its numbers across workers (section 5). How many numbers does "
+q3 = Question(
+    "RangeStream(0, 10) shards its numbers across workers (section 4). How many numbers does "
     "one pass over DataLoader(RangeStream(0, 10), batch_size=3, num_workers=2, drop_last=True) "
     "give?",
     _judge_stream,

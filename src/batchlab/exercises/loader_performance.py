@@ -1,11 +1,11 @@
-"""Exercises for notebook 08 (loader performance).
+"""Exercises for notebook 11 (loader performance).
 
->>> from batchlab.exercises import nb08
->>> nb08.q1.check(12)
+>>> from batchlab.exercises import loader_performance
+>>> loader_performance.q1.check(12)
 Correct!
 >>> def worker_init_fn(worker_id):
 ...     ...
->>> nb08.q3.check(worker_init_fn)
+>>> loader_performance.q3.check(worker_init_fn)
 Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..perf import JitterDataset
+from batchlab.lessons.loader_performance import JitterDataset
+
 from ._question import CodeQuestion, Question, as_int, questions
 
 # --------------------------------------------------------------------------- q1, q2
@@ -101,7 +102,7 @@ def simulated_offsets(worker_init_fn, generator_seed: int, *, epochs: int = 2,
     checked under every start method (a ``spawn``ed worker could not import it).
 
     >>> from torch.utils.data import DataLoader
-    >>> from batchlab.perf import reseed_worker
+    >>> from batchlab.lessons.loader_performance import reseed_worker
     >>> def real(seed):
     ...     loader = DataLoader(JitterDataset(8, seed=0), batch_size=2, num_workers=2,
     ...                         worker_init_fn=reseed_worker,

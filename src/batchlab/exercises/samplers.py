@@ -1,4 +1,4 @@
-"""Exercises for notebook 05 (samplers).
+"""Exercises for notebook 07 (samplers).
 
 >>> q1.check(500)
 Not quite. Weight 4 is not one over the class size: the classes are not balanced. Hint: ex.q1.hint()

@@ -1,21 +1,19 @@
-"""Exercises for notebook 04 (the training step).
+"""Exercises for notebook 04 (the training step, in slow motion).
 
-Questions 1, 2 and 4 ask for code: complete the function stub and pass the function
-itself. The checkers run it on the CPU on fresh models and compare with the truth; they
-leave your global random state as it was.
+Questions 1 and 2 ask for code: complete the function stub and pass the function itself.
+The checkers run it on the CPU on fresh models and compare with the truth; they leave
+your global random state as it was.
 
->>> from batchlab.exercises import nb04
->>> nb04.q3.check("model.eval()")
+>>> from batchlab.exercises import training_step
+>>> training_step.q3.check("model.eval()")
 Correct!
 >>> def train_step(model, batch, loss_fn, optimizer, max_norm):
 ...     ...  # your code here
->>> nb04.q1.check(train_step)
+>>> training_step.q1.check(train_step)
 Not attempted yet: write the body of your function (replace ...) and run the cell again.
 """
 
 from __future__ import annotations
-
-import io
 
 import torch
 from torch import nn
@@ -36,7 +34,7 @@ def _close(a, b) -> bool:
 # --- q1: one training step with gradient clipping ------------------------------------------------
 
 def _q1_setup():
-    """A model, an optimizer with momentum and 3 batches whose gradients need clipping."""
+    """A model, an optimizer with momentum and 3 batches (the first two need clipping to 1.0)."""
     torch.manual_seed(4)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -79,7 +77,7 @@ def _judge_q1(fn):
     if any(v is None for v in losses):
         return "The parameters are right; now return the batch's loss (loss.item())."
     try:
-        losses = [as_float(v) for v in losses]
+        losses = [as_float(v.detach() if isinstance(v, torch.Tensor) else v) for v in losses]
     except ValueError:
         return "Return the batch's loss as one number (loss.item())."
     if not all(abs(a - b) <= 1e-5 * max(1.0, abs(b)) for a, b in zip(losses, truth_losses,
@@ -247,7 +245,7 @@ q2 = CodeQuestion(
     "Write accumulate(model, loss_fn, micro_batches): micro_batches is a list of "
     "(inputs, targets) of UNEQUAL sizes and loss_fn returns a batch's mean loss. Call "
     "backward() once per micro-batch so that afterwards .grad holds the gradient of the mean "
-    "loss over ALL their samples, as one big batch would. The gradients start at zero.",
+    "loss over ALL their samples, as one big batch would. .grad starts empty (None).",
     _judge_q2,
     hint="A micro-batch's mean loss times its size is its sum of losses. What should the "
          "sums be divided by so they add up to the overall mean?",
@@ -287,122 +285,6 @@ q3 = Question(
     solution='answer = "model.eval()"  # sets module.training = False in every submodule',
     reference="model.eval()",
     wrong=["torch.no_grad()", "optimizer.zero_grad()", "model.train()", "eval"],
-)
-
-
-# --- q4: resume from a checkpoint ----------------------------------------------------------------
-
-def _q4_make_run(init_seed):
-    torch.manual_seed(init_seed)
-    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 2))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[3], gamma=0.1)
-    shuffle_gen = torch.Generator().manual_seed(8)
-    return model, optimizer, scheduler, shuffle_gen
-
-
-def _q4_epoch(model, optimizer, scheduler, shuffle_gen):
-    data_gen = torch.Generator().manual_seed(9)
-    inputs, targets = torch.randn(24, 2, generator=data_gen), torch.randint(0, 2, (24,),
-                                                                             generator=data_gen)
-    losses = []
-    for idx in torch.randperm(24, generator=shuffle_gen).split(8):
-        loss = nn.functional.cross_entropy(model(inputs[idx]), targets[idx])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    scheduler.step()
-    return losses
-
-
-def _q4_checkpoint():
-    """Epochs 3 and 4 of an uninterrupted run (the lr drops after epoch 3), and a checkpoint
-    written after epoch 2."""
-    run = _q4_make_run(0)
-    for _ in range(2):
-        _q4_epoch(*run)
-    model, optimizer, scheduler, shuffle_gen = run
-    buffer = io.BytesIO()
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "epoch": 2,
-                "shuffle_rng": shuffle_gen.get_state(), "torch_rng": torch.get_rng_state()},
-               buffer)
-    return _q4_epoch(*run) + _q4_epoch(*run), buffer.getvalue()
-
-
-def _judge_q4(fn):
-    wrong = _not_a_function(fn, "q4")
-    if wrong:
-        return wrong
-    with torch.random.fork_rng():
-        truth, saved = _q4_checkpoint()
-        checkpoint = torch.load(io.BytesIO(saved), weights_only=True)
-        run = _q4_make_run(123)  # a different start: only the checkpoint can make it right
-        epoch = fn(checkpoint, *run)
-        losses = _q4_epoch(*run) + _q4_epoch(*run)
-    try:
-        if as_float(epoch) != 2:
-            return "Return the epoch stored in the checkpoint."
-    except ValueError:
-        return "Return the epoch stored in the checkpoint (a whole number)."
-    if losses[0] != truth[0]:
-        return ("The first step already differs: its batch or its dropout mask is not the "
-                "uninterrupted run's.")
-    if losses[:3] != truth[:3]:
-        return "The first step matches, later ones do not: what else decides how a step updates?"
-    return True if losses == truth else (
-        "Epoch 3 matches, epoch 4 does not: what decides the learning rate of later epochs?")
-
-
-def _reference_q4(checkpoint, model, optimizer, scheduler, shuffle_gen):
-    model.load_state_dict(checkpoint["model"])
-    optimizer.load_state_dict(checkpoint["optimizer"])
-    scheduler.load_state_dict(checkpoint["scheduler"])
-    shuffle_gen.set_state(checkpoint["shuffle_rng"])
-    torch.set_rng_state(checkpoint["torch_rng"])
-    return checkpoint["epoch"]
-
-
-def _without(key):
-    def resume(checkpoint, model, optimizer, scheduler, shuffle_gen):
-        partial = {**checkpoint, key: None}
-        model.load_state_dict(checkpoint["model"])
-        if partial["optimizer"] is not None:
-            optimizer.load_state_dict(partial["optimizer"])
-        if partial["scheduler"] is not None:
-            scheduler.load_state_dict(partial["scheduler"])
-        if partial["shuffle_rng"] is not None:
-            shuffle_gen.set_state(partial["shuffle_rng"])
-        if partial["torch_rng"] is not None:
-            torch.set_rng_state(partial["torch_rng"])
-        return checkpoint["epoch"]
-
-    resume.__name__ = f"resume_without_{key}"
-    return resume
-
-
-q4 = CodeQuestion(
-    "Write resume_training(checkpoint, model, optimizer, scheduler, shuffle_gen): restore "
-    "everything "
-    "the checkpoint holds — keys 'model', 'optimizer', 'scheduler' (state_dicts), "
-    "'shuffle_rng' (the loader generator's state), 'torch_rng' (torch's global CPU RNG "
-    "state, which Dropout draws from) — and return checkpoint['epoch']. The checker trains "
-    "two epochs after your resume and compares every loss with an uninterrupted run.",
-    _judge_q4,
-    hint="Each key was saved from one object. Every object that gave its state can take it "
-         "back, with the method that mirrors the one that saved it — and the checkpoint also "
-         "holds what your function must return.",
-    solution=("def resume_training(checkpoint, model, optimizer, scheduler, shuffle_gen):\n"
-              "    model.load_state_dict(checkpoint['model'])\n"
-              "    optimizer.load_state_dict(checkpoint['optimizer'])\n"
-              "    scheduler.load_state_dict(checkpoint['scheduler'])\n"
-              "    shuffle_gen.set_state(checkpoint['shuffle_rng'])\n"
-              "    torch.set_rng_state(checkpoint['torch_rng'])\n"
-              "    return checkpoint['epoch']"),
-    reference=_reference_q4,
-    wrong=[_without("optimizer"), _without("scheduler"), _without("shuffle_rng"),
-           _without("torch_rng"), 42],
 )
 
 QUESTIONS = questions(globals())
