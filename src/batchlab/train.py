@@ -29,12 +29,13 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import Tensor, nn
 
 from batchlab._checks import check_bool, check_positive_int
+from batchlab._types import DeviceLike
 
 __all__ = ["evaluate", "fit", "predict", "train_one_epoch"]
 
@@ -180,8 +181,9 @@ def _progress(loader, *, enabled: bool, desc):
 
 
 # ----------------------------------------------------------------------------- loops
-def train_one_epoch(model, loader, loss_fn, optimizer, *, device=None, progress=True,
-                    desc=None) -> dict:
+def train_one_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable,
+                    optimizer: torch.optim.Optimizer, *, device: DeviceLike = None,
+                    progress: bool = True, desc: str | None = None) -> dict:
     """Train ``model`` for one pass over ``loader``; return ``{"loss", "accuracy"}``.
 
     Moves the model and every batch to ``device`` (``None``: ``batchlab.get_device()``),
@@ -225,7 +227,8 @@ def train_one_epoch(model, loader, loss_fn, optimizer, *, device=None, progress=
     return meter.result("loader")
 
 
-def evaluate(model, loader, loss_fn=None, *, device=None, progress=False) -> dict:
+def evaluate(model: nn.Module, loader: Iterable, loss_fn: Callable | None = None, *,
+             device: DeviceLike = None, progress: bool = False) -> dict:
     """Mean loss per sample and accuracy of ``model`` over ``loader``, without training.
 
     Runs under ``torch.no_grad()`` with ``model.eval()`` (dropout off, BatchNorm uses its
@@ -265,7 +268,8 @@ def evaluate(model, loader, loss_fn=None, *, device=None, progress=False) -> dic
     return meter.result("loader")
 
 
-def predict(model, loader, *, device=None) -> tuple[Tensor, Tensor]:
+def predict(model: nn.Module, loader: Iterable, *, device: DeviceLike = None,
+            ) -> tuple[Tensor, Tensor]:
     """``(outputs, targets)`` of every batch of ``loader``, concatenated on the CPU in order.
 
     Like :func:`evaluate` it uses ``model.eval()`` and ``torch.no_grad()`` and restores the
@@ -301,8 +305,9 @@ def predict(model, loader, *, device=None) -> tuple[Tensor, Tensor]:
     return torch.cat(all_outputs), torch.cat(all_targets)
 
 
-def fit(model, train_loader, loss_fn, optimizer, *, epochs, val_loader=None, device=None,
-        progress=True) -> list[dict]:
+def fit(model: nn.Module, train_loader: Iterable, loss_fn: Callable,
+        optimizer: torch.optim.Optimizer, *, epochs: int, val_loader: Iterable | None = None,
+        device: DeviceLike = None, progress: bool = True) -> list[dict]:
     """Train for ``epochs`` epochs; return one history dict per epoch.
 
     Each dict has ``"epoch"`` (1, 2, …), ``"train_loss"``, ``"train_accuracy"`` (from

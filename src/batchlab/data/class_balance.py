@@ -44,6 +44,7 @@ import numpy as np
 import torch
 
 from batchlab._checks import check_int, check_real
+from batchlab._types import IntVector
 
 SCHEMES = ("inverse", "balanced", "effective")
 
@@ -99,7 +100,7 @@ def _as_labels(labels, num_classes=None) -> tuple[torch.Tensor, int]:
     return labels, num_classes
 
 
-def class_counts(labels, num_classes: int | None = None) -> torch.Tensor:
+def class_counts(labels: IntVector, num_classes: int | None = None) -> torch.Tensor:
     """How many samples each class has: an int64 tensor of length ``num_classes``.
 
     ``num_classes`` defaults to ``max(labels) + 1``; a class with no sample counts 0.
@@ -134,7 +135,7 @@ def _class_weights_double(labels, scheme: str, num_classes, beta) -> torch.Tenso
     return raw * (num / raw.sum())
 
 
-def class_weights(labels, scheme: str = "inverse", *, num_classes: int | None = None,
+def class_weights(labels: IntVector, scheme: str = "inverse", *, num_classes: int | None = None,
                   beta: float = 0.999) -> torch.Tensor:
     """One weight per class (float32 tensor of length ``C``), larger for rarer classes.
 
@@ -157,7 +158,7 @@ def class_weights(labels, scheme: str = "inverse", *, num_classes: int | None = 
     return _class_weights_double(labels, scheme, num_classes, beta).float()
 
 
-def sample_weights(labels, scheme: str = "inverse", **kw) -> torch.Tensor:
+def sample_weights(labels: IntVector, scheme: str = "inverse", **kw: object) -> torch.Tensor:
     """Each sample's class weight: a float64 tensor of length ``N``, for ``WeightedRandomSampler``.
 
     Keyword arguments (``num_classes``, ``beta``) are passed to ``class_weights``.

@@ -12,6 +12,8 @@ These two handle the classic cases where they do not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
@@ -28,7 +30,8 @@ def _check_batch(batch, name: str):
                             f"got {type(sample[0]).__name__}")
 
 
-def pad_collate(batch, padding_value: float = 0):
+def pad_collate(batch: Sequence[tuple[torch.Tensor, int]], padding_value: float = 0,
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Pad variable-length sequences to the longest in the batch.
 
     ``batch`` is a list of ``(sequence: Tensor[length, ...], label)`` pairs.
@@ -50,7 +53,8 @@ def pad_collate(batch, padding_value: float = 0):
     return padded, lengths, labels
 
 
-def detection_collate(batch):
+def detection_collate(batch: Sequence[tuple[torch.Tensor, torch.Tensor]],
+                      ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Stack the images; keep each image's boxes as its own tensor (the DataLoader post's collate).
 
     ``batch`` is a list of ``(image: Tensor[C, H, W], boxes)`` pairs where ``boxes`` has

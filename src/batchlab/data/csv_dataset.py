@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -67,7 +68,8 @@ class CSVDataset(Dataset):
     (tensor([ 3., 70.]), tensor(2.5000))
     """
 
-    def __init__(self, path, feature_columns, label_column: str, *,
+    def __init__(self, path: str | os.PathLike, feature_columns: Sequence[str],
+                 label_column: str, *,
                  label_dtype: torch.dtype = torch.int64, transform=None):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or pathlib.Path, got {type(path).__name__}")

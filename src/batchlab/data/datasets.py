@@ -11,6 +11,7 @@ downloaded: every sample is generated from a seed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -97,7 +98,7 @@ class Blobs2D(Dataset):
     (5, [0, 0, 0, 1, 1])
     """
 
-    def __init__(self, class_counts=(500, 500), *, spread: float = 1.0,
+    def __init__(self, class_counts: Sequence[int] = (500, 500), *, spread: float = 1.0,
                  radius: float = 2.0, seed: int = 0):
         if isinstance(class_counts, (str, bytes)) or not hasattr(class_counts, "__iter__"):
             raise TypeError(f"class_counts must be a sequence of ints, got {class_counts!r}")
@@ -208,7 +209,8 @@ class DetectionDataset(Dataset):
         return self.images[i], self.boxes[i]
 
 
-def write_image_folder(root, *, classes=("cat", "dog"), per_class: int = 8, size: int = 32,
+def write_image_folder(root: str | Path, *, classes: Sequence[str] = ("cat", "dog"),
+                       per_class: int = 8, size: int = 32,
                        seed: int = 0) -> Path:
     """Write a tiny ImageFolder tree of generated PNGs: ``root/<class>/<class>_<i>.png``.
 
@@ -280,7 +282,7 @@ class CatsDogs(Dataset):
 
     classes = ("cat", "dog")
 
-    def __init__(self, counts=(950, 50), *, size: int = 8, seed: int = 0):
+    def __init__(self, counts: tuple[int, int] = (950, 50), *, size: int = 8, seed: int = 0):
         if isinstance(counts, (str, bytes)) or not hasattr(counts, "__iter__"):
             raise TypeError(f"counts must be a pair (cats, dogs) of ints, got {counts!r}")
         counts = [check_positive_int(c, "counts[i]") for c in counts]

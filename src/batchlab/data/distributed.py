@@ -31,6 +31,7 @@ import torch
 from torch.utils.data import IterableDataset, Sampler, get_worker_info
 
 from batchlab._checks import check_bool, check_int, check_positive_int
+from batchlab._types import RealVector
 from batchlab.data.samplers import check_weights
 
 __all__ = ["DistributedWeightedSampler", "RankWorkerStream"]
@@ -90,7 +91,7 @@ class DistributedWeightedSampler(Sampler[int]):
     ValueError: rank must be in [0, 2) for num_replicas=2, got 2
     """
 
-    def __init__(self, weights, num_samples: int | None = None, *,
+    def __init__(self, weights: RealVector, num_samples: int | None = None, *,
                  num_replicas: int | None = None, rank: int | None = None,
                  replacement: bool = True, seed: int = 0, drop_last: bool = False):
         self.weights = check_weights(weights)

@@ -23,6 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from batchlab._checks import check_generator, check_int, check_positive_int, check_real
+from batchlab._types import IntVector
 from batchlab.data.class_balance import _as_int_vector
 
 __all__ = ["DigitsDataset", "long_tail_counts", "long_tail_indices"]
@@ -58,7 +59,8 @@ def long_tail_counts(n_max: int, num_classes: int, imbalance: float) -> torch.Te
     return torch.tensor(sizes, dtype=torch.int64)
 
 
-def long_tail_indices(labels, counts, generator: torch.Generator | None = None) -> torch.Tensor:
+def long_tail_indices(labels: IntVector, counts: IntVector,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
     """Positions of ``counts[c]`` samples of each class ``c``, drawn at random without replacement.
 
     For each class in order: shuffle the positions ``i`` with ``labels[i] == c``

@@ -19,19 +19,20 @@ goes to ``DataLoader(dataset, batch_sampler=...)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import torch
 from torch.utils.data import Sampler, WeightedRandomSampler
 
 from batchlab._checks import check_bool, check_generator, check_int, check_positive_int
+from batchlab._types import IntVector, RealVector
 from batchlab.data.class_balance import _as_int_vector
 
 __all__ = ["BucketBatchSampler", "check_weights", "ClassBalancedBatchSampler", "num_batches",
            "padding_fraction", "weighted_sampler"]
 
 
-def check_weights(weights, name: str = "weights") -> torch.Tensor:
+def check_weights(weights: RealVector, name: str = "weights") -> torch.Tensor:
     """Return ``weights`` as a 1-D float64 tensor, or raise a ``ValueError`` that names the problem.
 
     Rejected: not 1-D, empty, NaN, infinite, negative, all zero. (``WeightedRandomSampler``
@@ -79,7 +80,8 @@ def check_weights(weights, name: str = "weights") -> torch.Tensor:
     return tensor
 
 
-def weighted_sampler(weights, num_samples: int | None = None, *, replacement: bool = True,
+def weighted_sampler(weights: RealVector, num_samples: int | None = None, *,
+                     replacement: bool = True,
                      generator: torch.Generator | None = None) -> WeightedRandomSampler:
     """A ``WeightedRandomSampler`` whose weights were checked by ``check_weights``.
 
@@ -153,7 +155,7 @@ class ClassBalancedBatchSampler(Sampler[list[int]]):
     ValueError: batch_size must be a multiple of the number of classes (3), got 4
     """
 
-    def __init__(self, labels, batch_size: int, *, num_batches: int | None = None,
+    def __init__(self, labels: IntVector, batch_size: int, *, num_batches: int | None = None,
                  generator: torch.Generator | None = None, largest_once: bool = False):
         labels = _as_int_vector(labels, "labels")
         if int(labels.min()) < 0:
@@ -228,7 +230,7 @@ class BucketBatchSampler(Sampler[list[int]]):
     [[1, 2], [3, 4], [6, 7], [8, 9]]
     """
 
-    def __init__(self, lengths, batch_size: int, *, pool_batches: int = 8,
+    def __init__(self, lengths: RealVector, batch_size: int, *, pool_batches: int = 8,
                  generator: torch.Generator | None = None, drop_last: bool = False):
         lengths = _as_int_vector(lengths, "lengths")
         if int(lengths.min()) < 0:
@@ -258,7 +260,7 @@ class BucketBatchSampler(Sampler[list[int]]):
             yield batches[b].tolist()
 
 
-def padding_fraction(batches, lengths) -> float:
+def padding_fraction(batches: Iterable[Sequence[int]], lengths: RealVector) -> float:
     """The share of positions that are padding when each batch is padded to its longest item.
 
     ``batches`` is an iterable of index lists (a batch sampler, or a list of lists);
