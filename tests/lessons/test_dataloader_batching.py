@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
@@ -211,9 +212,14 @@ def test_argument_table_covers_the_installed_signature():
         expected = "required" if param.default is inspect.Parameter.empty else repr(param.default)
         assert default == expected, name
     where = {name: w for name, (w, _) in DATALOADER_ARGUMENTS.items()}
-    assert {where[n] for n in ("sampler", "batch_sampler")} == {"05 samplers"}
+    assert {where[n] for n in ("sampler", "batch_sampler")} == {"07 samplers"}
     assert {where[n] for n in ("batch_size", "shuffle", "drop_last", "collate_fn",
-                               "generator")} == {"02 (here)"}
+                               "generator")} == {"03 (here)"}
     assert {where[n] for n in ("num_workers", "pin_memory", "prefetch_factor",
                                "persistent_workers", "timeout", "worker_init_fn",
-                               "multiprocessing_context")} == {"08 performance"}
+                               "multiprocessing_context")} == {"11 performance"}
+    notebooks = {p.stem[:2]: p.stem for p in (Path(__file__).resolve().parents[2]
+                                              / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    for number, word in (w.split(" ", 1) for w in set(where.values())):
+        stem = notebooks[number]  # the table names notebooks by their current numbers
+        assert word == "(here)" and stem == "03_dataloader_batching" or word in stem, (number, word)

@@ -159,9 +159,9 @@ q3 = CodeQuestion(
     "nn.CrossEntropyLoss(weight=class_weight), whatever each batch holds.",
     _judge_weighted_sum,
     probe=_q3_probe,
-    hint="Section 5 ends with the fix: which reduction of CrossEntropyLoss stops it dividing "
-         "by the batch's own weight sum? Then divide by a number that is the same for every "
-         "batch.",
+    hint="Section 5's CrossEntropyLoss(weight=…) part ends with the fix: which reduction of "
+         "CrossEntropyLoss stops it dividing by the batch's own weight sum? Then divide by a "
+         "number that is the same for every batch.",
     solution="def dataset_weighted_loss(logits, targets, class_weight, total_weight):\n"
              "    loss_sum = nn.CrossEntropyLoss(weight=class_weight, reduction=\"sum\")(logits, "
              "targets)\n"

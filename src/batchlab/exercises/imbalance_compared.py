@@ -44,8 +44,13 @@ def _judge_correction(fn):
         return "Answer with a function correct_probs(probs, train_prior, true_prior)."
     for probs, train_prior, true_prior in _q1_cases():
         got = fn(probs.clone(), train_prior.clone(), true_prior.clone())
-        if not isinstance(got, torch.Tensor) or got.shape != probs.shape:
-            return f"Return a tensor of probabilities with the same shape {list(probs.shape)}."
+        if not isinstance(got, torch.Tensor):              # a NumPy array or nested lists
+            try:
+                got = torch.as_tensor(np.asarray(got, dtype=np.float64))
+            except (TypeError, ValueError):
+                got = None
+        if got is None or got.shape != probs.shape:
+            return f"Return probabilities [N, C] with the same shape {list(probs.shape)}."
         got = got.double()
         if not torch.allclose(got.sum(dim=1), torch.ones(len(got), dtype=torch.float64),
                               atol=1e-5):

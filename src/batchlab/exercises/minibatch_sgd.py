@@ -81,8 +81,8 @@ def _judge_q1(fn):
     if not callable(fn):
         return "Give the function itself: ex.q1.check(per_sample_grads), no parentheses."
     if _uses_library_helper(fn):
-        return ("batchlab's per_sample_gradients is the library version of this exercise: "
-                "write the computation yourself (a loop or torch.func).")
+        return ("batchlab.lessons.minibatch_sgd.per_sample_gradients is the ready-made version "
+                "of this exercise: write the computation yourself (a loop or torch.func).")
     model, loss_fn, inputs, targets = _q1_problem()
     truth = _loop_truth(model, loss_fn, inputs, targets)
     with torch.random.fork_rng():
@@ -154,7 +154,8 @@ q1 = CodeQuestion(
          "to the trainable parameters), or write the loss of ONE sample with "
          "torch.func.functional_call and map grad over the batch with torch.func.vmap. Keep a "
          "batch dimension of 1 for the model, and skip parameters with requires_grad=False.",
-    solution=("def per_sample_grads(model, loss_fn, inputs, targets):\n"
+    solution=("from torch.func import functional_call, grad, vmap  # as in section 3\n\n\n"
+              "def per_sample_grads(model, loss_fn, inputs, targets):\n"
               "    params = {n: p.detach() for n, p in model.named_parameters() "
               "if p.requires_grad}\n\n"
               "    def sample_loss(params, x, y):   # strict=False: frozen ones keep their value\n"

@@ -191,27 +191,27 @@ class WhereLoadedDataset(Dataset):
 
 #: Every ``DataLoader`` argument of the installed torch -> (the notebook covering it, what it does).
 DATALOADER_ARGUMENTS: dict[str, tuple[str, str]] = {
-    "dataset": ("01 Datasets", "where samples come from (map-style or iterable Dataset)"),
-    "batch_size": ("02 (here)", "samples per batch; None turns automatic batching off"),
-    "shuffle": ("02 (here)", "True: new random order each epoch; None/False: dataset order"),
-    "sampler": ("05 samplers", "the order of indices; cannot be combined with shuffle=True"),
-    "batch_sampler": ("05 samplers", "yields lists of indices; excludes batch_size, shuffle, "
+    "dataset": ("01 datasets", "where samples come from (map-style or iterable Dataset)"),
+    "batch_size": ("03 (here)", "samples per batch; None turns automatic batching off"),
+    "shuffle": ("03 (here)", "True: new random order each epoch; None/False: dataset order"),
+    "sampler": ("07 samplers", "the order of indices; cannot be combined with shuffle=True"),
+    "batch_sampler": ("07 samplers", "yields lists of indices; excludes batch_size, shuffle, "
                                      "sampler, drop_last"),
-    "num_workers": ("08 performance", "worker PROCESSES that load batches; 0 = main process"),
-    "collate_fn": ("02 (here)", "list of samples -> batch; None = default_collate "
+    "num_workers": ("11 performance", "worker PROCESSES that load batches; 0 = main process"),
+    "collate_fn": ("03 (here)", "list of samples -> batch; None = default_collate "
                                  "(default_convert if batch_size=None)"),
-    "pin_memory": ("08 performance", "put batches in pinned (page-locked) host memory"),
-    "drop_last": ("02 (here)", "drop the last batch if it is smaller than batch_size"),
-    "timeout": ("08 performance", "seconds to wait for a worker's batch; 0 = no limit"),
-    "worker_init_fn": ("08 performance", "called in each worker with its id, before loading"),
-    "multiprocessing_context": ("08 performance", "start method of workers; None = OS default"),
-    "generator": ("02 (here)", "RNG for shuffle=True's order and the base seed each iter() draws"),
-    "prefetch_factor": ("08 performance", "batches loaded ahead per worker; None = 2 "
+    "pin_memory": ("11 performance", "put batches in pinned (page-locked) host memory"),
+    "drop_last": ("03 (here)", "drop the last batch if it is smaller than batch_size"),
+    "timeout": ("11 performance", "seconds to wait for a worker's batch; 0 = no limit"),
+    "worker_init_fn": ("11 performance", "called in each worker with its id, before loading"),
+    "multiprocessing_context": ("11 performance", "start method of workers; None = OS default"),
+    "generator": ("03 (here)", "RNG for shuffle=True's order and the base seed each iter() draws"),
+    "prefetch_factor": ("11 performance", "batches loaded ahead per worker; None = 2 "
                                           "with workers; must stay None without"),
-    "persistent_workers": ("08 performance", "keep worker processes alive between epochs; "
+    "persistent_workers": ("11 performance", "keep worker processes alive between epochs; "
                                              "needs num_workers > 0"),
-    "pin_memory_device": ("08 performance", "deprecated: the current accelerator is used"),
-    "in_order": ("08 performance", "False: workers' batches may arrive out of order"),
+    "pin_memory_device": ("11 performance", "deprecated: the current accelerator is used"),
+    "in_order": ("11 performance", "False: workers' batches may arrive out of order"),
 }
 
 
