@@ -1,4 +1,4 @@
-"""Exercises for notebook 10 (capstone: long-tailed digits).
+"""Exercises for notebook 13 (capstone: long-tailed digits).
 
 Q1 and Q2 ask for a function; the notebook holds a stub whose body is ``...`` (it returns
 ``None``), which these checkers report as not attempted.
