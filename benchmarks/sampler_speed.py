@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from batchlab.samplers import ClassBalancedBatchSampler
+from batchlab.data.samplers import ClassBalancedBatchSampler
 
 
 def time_one_million(batch_size: int = 100, repeats: int = 5) -> float:

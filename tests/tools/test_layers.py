@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "batchlab"
 LIBRARY = ("batchlab.data", "batchlab.train", "batchlab.device", "batchlab.seeding",
-           "batchlab._checks")
+           "batchlab._checks", "batchlab._types")
 
 
 def _loaded_after(code: str) -> list[str]:

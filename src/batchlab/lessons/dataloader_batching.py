@@ -221,7 +221,7 @@ def dataloader_argument_table() -> str:
     :data:`DATALOADER_ARGUMENTS` does not describe are listed as "not covered".
 
     >>> dataloader_argument_table().splitlines()[5].split()[:4]
-    ['num_workers', '0', '08', 'performance']
+    ['num_workers', '0', '11', 'performance']
     """
     lines = []
     for name, param in inspect.signature(DataLoader).parameters.items():
