@@ -38,7 +38,7 @@ def test_there_are_notebooks():
 
 def test_every_notebook_is_collected_by_nbval():
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "notebooks"],
+        [sys.executable, "-m", "pytest", "-n0", "--collect-only", "-q", "notebooks"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     collected = {line.split("::")[0] for line in out.stdout.splitlines() if "::" in line}

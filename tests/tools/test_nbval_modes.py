@@ -43,7 +43,7 @@ def run_pytest(tmp_path, **env):
     environ = {k: v for k, v in os.environ.items()
                if k not in {"NBVAL_LAX", "BATCHLAB_START_METHOD", "PYTEST_ADDOPTS"}}
     environ.update(env, PYTHONPATH=str(ROOT / "src"))
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+    return subprocess.run([sys.executable, "-m", "pytest", "-n0", "-p", "no:cacheprovider",
                            "notebooks"], cwd=tmp_path, capture_output=True, text=True,
                           env=environ, timeout=300)
 
