@@ -64,3 +64,15 @@ def sweep_ends(explorer: Explorer, summarize: Callable = lambda result: result) 
             seen[name].append(summarize(explorer.last_result))
         control.value = start
     return seen
+
+
+def linear(w: float = 0.0, b: float = 0.0):
+    """An ``nn.Linear(1, 1)`` with weight ``w`` and bias ``b``."""
+    import torch
+    from torch import nn
+
+    model = nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(w)
+        model.bias.fill_(b)
+    return model

@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from support import linear
 from torch import nn
 
 from batchlab.data.datasets import Blobs2D, LinearRegressionDataset
@@ -14,14 +15,6 @@ from batchlab.lessons.minibatch_sgd import (
     per_sample_gradients,
     sampled_gradient_variance,
 )
-
-
-def linear(w=0.0, b=0.0):
-    model = nn.Linear(1, 1)
-    with torch.no_grad():
-        model.weight.fill_(w)
-        model.bias.fill_(b)
-    return model
 
 
 def test_per_sample_gradients_average_to_the_batch_gradient():

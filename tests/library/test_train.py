@@ -3,6 +3,7 @@
 
 import pytest
 import torch
+from support import linear
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -15,14 +16,6 @@ CPU = "cpu"
 def regression_loader(n=10, batch_size=4):
     x = torch.linspace(-1, 1, n).unsqueeze(1)
     return DataLoader(TensorDataset(x, 2 * x + 0.5), batch_size=batch_size)
-
-
-def linear(w=0.0, b=0.0):
-    model = nn.Linear(1, 1)
-    with torch.no_grad():
-        model.weight.fill_(w)
-        model.bias.fill_(b)
-    return model
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -1,21 +1,13 @@
-"""Sampling across processes: a distributed weighted sampler, a sharded stream, real DDP runs.
+"""Sampling across processes: a distributed weighted sampler and a sharded stream.
 
 - ``DistributedWeightedSampler``: what ``WeightedRandomSampler`` is for one process,
   across ``num_replicas`` processes. PyTorch ships none (pytorch/pytorch#77154): every rank
   makes the *same* global weighted draw and keeps its own stride of it, like
   ``DistributedSampler`` does with a shuffled ``range(len(dataset))``.
 - ``RankWorkerStream``: an ``IterableDataset`` split across ranks × DataLoader workers.
-- ``run_ddp_demo``: start ``world_size`` processes on this machine (``spawn``), join them
-  into a ``gloo`` process group on ``127.0.0.1`` and run the lesson functions in each:
-  ``ddp_train`` (a training loop with ``DistributedDataParallel``), ``ddp_params_sync``,
-  ``ddp_accumulate`` (``no_sync()``), ``ddp_evaluate`` (padding and metrics) and
-  ``ddp_save_checkpoint`` (rank 0 writes, a barrier, every rank reads). It never hangs: the
-  process group has a timeout, the parent waits at most ``timeout`` seconds, and every
-  child is stopped and joined before it returns or raises. ``ddp_demo_worker`` is the
-  function each process runs.
-- ``run_torchrun``: ``torchrun --standalone`` on this machine, with the same guarantees.
-- ``train_single_process``: the same model trained in one process on the global batches
-  (the ranks' batches put together), to compare with the DDP result.
+
+The real multi-process runs that use them are the lesson's
+(``batchlab.lessons.distributed_sampling``).
 
 >>> s = DistributedWeightedSampler([1, 1, 0, 2], num_replicas=2, rank=0, seed=0)
 >>> len(s), 2 in list(s)
