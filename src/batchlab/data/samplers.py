@@ -174,14 +174,11 @@ class ClassBalancedBatchSampler(Sampler[list[int]]):
         order = torch.argsort(labels, stable=True)
         self._class_indices = list(torch.split(order, self.class_counts.tolist()))
         largest = int(self.class_counts.max())
-        if num_batches is None:
-            if self.largest_once:
-                num_batches = largest // self.per_class
-                if num_batches == 0:
-                    raise ValueError(f"largest_once=True leaves no batch: batch_size / C = "
-                                     f"{self.per_class} exceeds the largest class ({largest})")
-            else:
-                num_batches = -(-largest // self.per_class)
+        if num_batches is None:  # one pass over the largest class: the len(loader) formula
+            num_batches = _len_formula(largest, self.per_class, drop_last=self.largest_once)
+            if num_batches == 0:
+                raise ValueError(f"largest_once=True leaves no batch: batch_size / C = "
+                                 f"{self.per_class} exceeds the largest class ({largest})")
         else:
             if self.largest_once:
                 raise ValueError("largest_once=True only applies to the default num_batches; "
@@ -299,5 +296,9 @@ def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
     batch_size = check_positive_int(batch_size, "batch_size")
     drop_last = check_bool(drop_last, "drop_last")
     return n // batch_size if drop_last else -(-n // batch_size)
+
+
+# For code whose own parameter is called ``num_batches`` (ClassBalancedBatchSampler).
+_len_formula = num_batches
 
 
