@@ -8,14 +8,24 @@
   can differ in the last digits, or for a notebook whose recorded versions differ from the
   installed ones (a new torch may reword an error message with nothing wrong in the course).
 
-``NBVAL_LAX=1`` forces lax mode for every notebook, ``NBVAL_LAX=0`` strict mode.
+``NBVAL_LAX=1`` forces lax mode for every notebook, ``NBVAL_LAX=0`` strict mode
+(``batchlab.tools.versions.lax_reason`` is the rule, for nbval and the browser suite alike).
+
+Each notebook is executed once per run: when the browser suite's test for a notebook is in
+the run (and Chromium is there to run it), that test compares the outputs of its JupyterLab
+run with the stored ones by nbval's rules (``tests/browser/stored_outputs.py``), and nbval's
+own items for the notebook are left out. ``pytest notebooks/`` (or any run without the
+browser suite) is plain nbval; ``BATCHLAB_NBVAL_TOO=1`` keeps both.
 ``BATCHLAB_START_METHOD=spawn|forkserver|fork`` makes every notebook kernel (and every
 DataLoader worker) start processes that way, as on macOS/Windows or Python >= 3.14.
 The pytest header says which mode applies and why.
 """
 
+import importlib.util
 import os
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent
 
@@ -32,36 +42,17 @@ if os.environ.get("BATCHLAB_START_METHOD", "").strip():
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_here, _path) if p)
 
 
-def _forced_mode():
-    """``True``/``False`` when NBVAL_LAX forces lax/strict, else ``None``."""
-    flag = os.environ.get("NBVAL_LAX", "").strip().lower()
-    if flag in {"1", "true", "yes"}:
-        return True
-    if flag in {"0", "false", "no"}:
-        return False
-    return None
-
-
-def _global_lax_reason():
-    """Why every notebook runs lax, or ``None``."""
-    forced = _forced_mode()
-    if forced is not None:
-        return "NBVAL_LAX=1" if forced else None
-    import torch
-
-    if torch.cuda.is_available():
-        return "CUDA is available (GPU numerics differ in the last digits)"
-    return None
-
-
 def pytest_configure(config):
     sanitize = getattr(config.option, "nbval_sanitize_with", None)
     if sanitize and not os.path.isabs(sanitize):  # works from any working directory
         config.option.nbval_sanitize_with = str(config.rootpath / sanitize)
     config._batchlab_lax = {}  # notebook name -> why it runs lax
+    config._batchlab_once = {}  # notebook name -> nbval items the browser suite stands in for
     if not getattr(config.option, "nbval", False):
         return
-    reason = _global_lax_reason()
+    from batchlab.tools.versions import global_lax_reason
+
+    reason = global_lax_reason()
     if reason:
         config.option.nbval_lax = True
         config._batchlab_global_lax = reason
@@ -72,9 +63,10 @@ def pytest_collectstart(collector):
     if not hasattr(collector, "compare_outputs") or collector.path.suffix != ".ipynb":
         return
     config = collector.config
-    if getattr(config, "_batchlab_global_lax", None) or _forced_mode() is False:
+    from batchlab.tools.versions import forced_lax, notebook_mismatches
+
+    if getattr(config, "_batchlab_global_lax", None) or forced_lax() is False:
         return
-    from batchlab.tools.versions import notebook_mismatches
 
     problems = notebook_mismatches([collector.path]).get(collector.path.name)
     if problems:
@@ -86,15 +78,20 @@ def pytest_report_header(config):
     if not getattr(config.option, "nbval", False):
         return None
     lines = []
+    if _browser_can_run() and os.environ.get("BATCHLAB_NBVAL_TOO", "").lower() not in _TRUE:
+        lines.append("batchlab: a notebook whose browser test runs is executed once, in "
+                     "JupyterLab, and its outputs compared there by nbval's rules "
+                     "(BATCHLAB_NBVAL_TOO=1: nbval runs it too)")
     method = os.environ.get("BATCHLAB_START_METHOD", "").strip()
     if method:
         lines.append(f"batchlab: DataLoader workers start with {method!r}")
     reason = getattr(config, "_batchlab_global_lax", None)
     if reason:
         return lines + [f"batchlab: nbval lax (only nbval-check-output cells compared): {reason}"]
-    if _forced_mode() is False:
+    from batchlab.tools.versions import forced_lax, installed, notebook_mismatches
+
+    if forced_lax() is False:
         return lines + ["batchlab: nbval strict (every cell compared): NBVAL_LAX=0"]
-    from batchlab.tools.versions import installed, notebook_mismatches
 
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
     found = notebook_mismatches(paths)
@@ -107,3 +104,56 @@ def pytest_report_header(config):
     for name, problems in found.items():
         lines.append(f"  {name}: {'; '.join(problems)}")
     return lines
+
+
+BROWSER_TEST = "tests/browser/test_notebooks_in_browser.py::test_notebook_runs_and_widgets_respond"
+_TRUE = {"1", "true", "yes"}
+
+
+def _browser_can_run() -> bool:
+    chromium = os.environ.get("BATCHLAB_CHROMIUM", "/usr/bin/chromium")
+    return Path(chromium).exists() and importlib.util.find_spec("playwright") is not None
+
+
+def pytest_itemcollected(item):
+    """Groups for ``--dist loadgroup``: what must share one worker does; the rest spreads.
+
+    An nbval notebook's cells share one kernel, and a test file with a module-scoped
+    fixture would otherwise set it up once per worker: each stays on one worker. Every
+    other test (each notebook's browser test included) goes wherever a worker is free.
+    """
+    if item.path.suffix == ".ipynb":
+        item.add_marker(pytest.mark.xdist_group(item.path.name))
+        return
+    info = getattr(item, "_fixtureinfo", None)
+    scopes = {d[-1].scope for d in info.name2fixturedefs.values()} if info else set()
+    if scopes & {"module", "class", "package"}:
+        item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m have chosen what runs
+def pytest_collection_modifyitems(session, config, items):
+    """Leave out nbval's items for a notebook whose browser test runs (and compares) it."""
+    if os.environ.get("BATCHLAB_NBVAL_TOO", "").strip().lower() in _TRUE:
+        return
+    in_browser = {item.callspec.params["path"].resolve() for item in items
+                  if item.nodeid.startswith(BROWSER_TEST)}
+    if not in_browser or not _browser_can_run():
+        return
+    twice = {item for item in items
+             if item.path.suffix == ".ipynb" and item.path.resolve() in in_browser}
+    if twice:
+        config.hook.pytest_deselected(items=[item for item in items if item in twice])
+        items[:] = [item for item in items if item not in twice]
+        for item in twice:
+            config._batchlab_once[item.path.name] = config._batchlab_once.get(
+                item.path.name, 0) + 1
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    """Which notebooks the browser suite executes (and compares) instead of nbval."""
+    once = getattr(config, "_batchlab_once", {})
+    if not once:
+        return None
+    return [f"batchlab: executed once, in JupyterLab, compared by nbval's rules: {name} "
+            f"({count} nbval items left out)" for name, count in sorted(once.items())]

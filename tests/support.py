@@ -2,13 +2,15 @@
 
 - ``slider_ends`` / ``sweep_ends``: drive every control of a ``batchlab.viz.Explorer`` to
   both of its ends, so a test proves a widget works there;
-- ``free_port``: a TCP port nobody listens on, for servers a test starts.
+- ``free_port``: a TCP port nobody listens on, for servers a test starts;
+- ``root_conftest``: the repository's ``conftest.py``, for tests of the test set-up.
 """
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -76,3 +78,19 @@ def linear(w: float = 0.0, b: float = 0.0):
         model.weight.fill_(w)
         model.bias.fill_(b)
     return model
+
+
+def root_conftest():
+    """The repository's ``conftest.py`` as a module (loaded by path: with pytest-xdist, the
+    name ``conftest`` may belong to another folder's conftest)."""
+    import importlib.util
+    import sys
+
+    name = "_batchlab_root_conftest"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "conftest.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]

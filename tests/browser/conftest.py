@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .lab import CHROMIUM, JupyterLab, launch_browser
+from .lab import CHROMIUM, JupyterLab, launch_browser, open_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,8 +62,23 @@ def jupyter_lab(browser, lab_root, tmp_path_factory):
         yield lab
 
 
-@pytest.fixture()
-def context(browser):
+@pytest.fixture(scope="session")
+def _lab_page(browser, jupyter_lab):
+    """JupyterLab loaded once per worker: each test opens its notebook in it."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    yield context
+    holder = {"page": open_lab(context, jupyter_lab)}
+    yield holder
     context.close()
+
+
+@pytest.fixture()
+def lab_page(_lab_page, browser, jupyter_lab):
+    """The worker's JupyterLab page, loaded again if a test left it crashed or closed."""
+    page = _lab_page["page"]
+    try:
+        healthy = not page.is_closed() and page.evaluate("() => !!window.jupyterapp")
+    except Exception:  # noqa: BLE001 a crashed page cannot evaluate anything
+        healthy = False
+    if not healthy:
+        page = _lab_page["page"] = open_lab(page.context, jupyter_lab)
+    return page

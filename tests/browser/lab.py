@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -125,8 +124,10 @@ class JupyterLab:
             if notebook is None or session["path"] == notebook:
                 self.api(f"sessions/{session['id']}", method="DELETE")
 
-    def url(self, notebook: str) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}&reset"
+    def url(self, notebook: str = "") -> str:
+        """The page of ``notebook``, or JupyterLab itself with nothing open."""
+        where = f"lab/tree/{notebook}" if notebook else "lab"
+        return f"http://127.0.0.1:{self.port}/{where}?token={self.token}&reset"
 
 
 def launch_browser(playwright):
@@ -161,6 +162,19 @@ _JS_NOTEBOOK_STATE = """() => {
   return {cells, status: kernel ? kernel.status : 'none'};
 }"""
 
+# Cheap to poll (no outputs copied): how many non-empty code cells have not run yet.
+_JS_RUN_PROGRESS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.content || !panel.content.model) return null;
+  let waiting = 0;
+  for (const cell of panel.content.model.cells) {
+    if (cell.type === 'code' && cell.sharedModel.getSource().trim() &&
+        typeof cell.executionCount !== 'number') waiting++;
+  }
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return {waiting, status: kernel ? kernel.status : 'none'};
+}"""
+
 _JS_EXPLORER_STATE = """(el) => {
   const out = el.querySelector('.batchlab-explorer-output');
   const imgs = Array.from(out.querySelectorAll('img')).map(i => i.src.slice(-200) + i.src.length);
@@ -171,22 +185,52 @@ _JS_EXPLORER_STATE = """(el) => {
 }"""
 
 
-def _kernel_idle(page, timeout_ms: int):
-    """Wait until the status bar says the kernel is idle (not only the execution dot)."""
-    page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\|\s*Idle")).first.wait_for(
-        timeout=timeout_ms)
+_JS_OPENED_AND_IDLE = """(name) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.context || panel.context.path !== name || !panel.context.isReady)
+    return false;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+# Close every open document without the "save your changes?" dialog (the copies are throwaway).
+_JS_CLOSE_ALL = """() => {
+  for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+    if (widget.context && widget.context.model) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
+
+
+def open_lab(context, lab: JupyterLab):
+    """A page with JupyterLab loaded and nothing open: one per browser suite worker."""
+    page = context.new_page()
+    page.goto(lab.url())
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand("
+                           "'docmanager:open')")
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")  # every plugin is up
+    return page
+
+
+def open_notebook(page, name: str, *, timeout_ms: int = 60000) -> None:
+    """Open ``name`` in the page's JupyterLab and wait until its kernel is idle."""
+    page.evaluate(_JS_CLOSE_ALL)
+    page.evaluate("(path) => window.jupyterapp.commands.execute("
+                  "'docmanager:open', {path, factory: 'Notebook'})", name)
+    page.wait_for_function(_JS_OPENED_AND_IDLE, arg=name, timeout=timeout_ms, polling=100)
 
 
 def run_all_cells(page, *, timeout_s: float) -> dict:
     """Run every cell through JupyterLab's own command and wait for the kernel to finish."""
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     deadline = time.monotonic() + timeout_s
-    state = None
     while time.monotonic() < deadline:
-        state = page.evaluate(_JS_NOTEBOOK_STATE)
-        code = [c for c in state["cells"] if c["source"].strip()]
-        if state["status"] == "idle" and all(isinstance(c["count"], int) for c in code):
-            return state
+        progress = page.evaluate(_JS_RUN_PROGRESS)
+        if progress["status"] == "idle" and progress["waiting"] == 0:
+            state = page.evaluate(_JS_NOTEBOOK_STATE)  # the outputs, copied once
+            code = [c for c in state["cells"] if c["source"].strip()]
+            if state["status"] == "idle" and all(isinstance(c["count"], int) for c in code):
+                return state
         page.wait_for_timeout(250)
     raise TimeoutError(f"cells still running after {timeout_s} s")
 
@@ -203,17 +247,22 @@ def cell_problems(state: dict) -> list[str]:
 
 
 def _wait_for_change(page, explorer, before: dict, timeout_ms: int) -> dict | None:
+    """The explorer's state once it differs from ``before`` and has settled, else ``None``."""
     deadline = time.monotonic() + timeout_ms / 1000
+    changed = None
     while time.monotonic() < deadline:
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(50 if changed is None else 120)
         after = explorer.evaluate(_JS_EXPLORER_STATE)
         if after["errors"]:
             return after
+        if changed is not None and after == changed:
+            return after  # the same twice in a row: the redraw has landed
         if (after["text"], after["imgs"]) != (before["text"], before["imgs"]) and (
                 after["text"].strip() or after["imgs"]):
-            page.wait_for_timeout(150)  # let the rest of a redraw land
-            return explorer.evaluate(_JS_EXPLORER_STATE)
-    return None
+            changed = after
+        else:
+            changed = None
+    return changed
 
 
 def drive_explorers(page, *, timeout_ms: int = 20000) -> tuple[int, list[str]]:
@@ -263,7 +312,7 @@ def drive_explorers(page, *, timeout_ms: int = 20000) -> tuple[int, list[str]]:
                 value = control.get_attribute("aria-valuenow")
                 control.focus()
                 control.press(how)
-                page.wait_for_timeout(100)
+                page.wait_for_timeout(30)
                 if control.get_attribute("aria-valuenow") == value:
                     continue  # already at that end: nothing to redraw
             elif how in ("click", "choose"):
@@ -289,22 +338,29 @@ def drive_explorers(page, *, timeout_ms: int = 20000) -> tuple[int, list[str]]:
     return moved, problems
 
 
-def check_notebook(context, lab: JupyterLab, name: str, shot: Path, *,
+def check_notebook(page, lab: JupyterLab, name: str, shot: Path, *,
                    run_timeout_s: float = 120, redraw_timeout_ms: int = 20000) -> dict:
-    """Open ``name`` in JupyterLab, run all cells, drive all widgets, save a screenshot.
+    """Open ``name`` in ``page``'s JupyterLab, run all cells, drive all widgets, screenshot.
 
-    Returns ``{"problems": [...], "moved": n, "requests": [...], "screenshot": path}``.
+    Returns ``{"problems": [...], "moved": n, "requests": [...], "screenshot": path,
+    "cells": [...]}``; ``cells`` are the code cells (source and outputs) right after Run All,
+    before any widget moved, or ``None`` if the run did not finish.
     """
-    page = context.new_page()
     requests = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("websocket", lambda ws: requests.append(ws.url))
-    problems, moved = [], 0
+
+    def on_request(request):
+        requests.append(request.url)
+
+    def on_websocket(websocket):
+        requests.append(websocket.url)
+
+    page.on("request", on_request)
+    page.on("websocket", on_websocket)
+    problems, moved, cells = [], 0, None
     try:
-        page.goto(lab.url(name))
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
-        _kernel_idle(page, 60000)
+        open_notebook(page, name)
         state = run_all_cells(page, timeout_s=run_timeout_s)
+        cells = state["cells"]
         problems += cell_problems(state)
         moved, widget_problems = drive_explorers(page, timeout_ms=redraw_timeout_ms)
         problems += widget_problems
@@ -316,9 +372,13 @@ def check_notebook(context, lab: JupyterLab, name: str, shot: Path, *,
             page.screenshot(path=str(shot))
         except Exception as exc:  # noqa: BLE001 the page may be gone
             problems.append(f"no screenshot: {exc}")
-        page.close()
+        page.remove_listener("request", on_request)
+        page.remove_listener("websocket", on_websocket)
+        if not page.is_closed():
+            page.evaluate(_JS_CLOSE_ALL)
         lab.shutdown_sessions(name)
-    return {"problems": problems, "moved": moved, "requests": requests, "screenshot": shot}
+    return {"problems": problems, "moved": moved, "requests": requests, "screenshot": shot,
+            "cells": cells}
 
 
 def copy_notebooks(sources, root: Path) -> list[str]:

@@ -1,7 +1,9 @@
 """Hygiene of the stored notebooks: complete, executed top to bottom, small, well tagged.
 
-The notebooks themselves are executed and compared by nbval (see pyproject.toml);
-these tests check what nbval does not.
+The notebooks themselves are executed and compared by nbval (see pyproject.toml), or, in a
+run that includes the browser suite, by that suite's JupyterLab run with nbval's rules (see
+conftest.py); these tests check what nbval does not, and that each notebook is executed
+exactly once per run.
 """
 
 import json
@@ -36,19 +38,29 @@ def test_there_are_notebooks():
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
 
 
-def test_every_notebook_is_collected_by_nbval():
-    out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n0", "--collect-only", "-q", "notebooks"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+def test_every_notebook_is_collected_by_nbval_and_executed_once():
+    """nbval collects one item per code cell; where the browser suite runs a notebook (and
+    compares its outputs), nbval's items for it are left out, so it is executed once."""
+    from support import root_conftest
+
+    browser = root_conftest()._browser_can_run()
+    args = [sys.executable, "-m", "pytest", "-n0", "--collect-only", "-q", "notebooks"]
+    if browser:
+        args.append("tests/browser/test_notebooks_in_browser.py")
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
-    collected = {line.split("::")[0] for line in out.stdout.splitlines() if "::" in line}
-    expected = {f"notebooks/{p.name}" for p in NOTEBOOKS}
-    assert collected == expected
+    lines = out.stdout.splitlines()
+    nbval = [line for line in lines if line.startswith("notebooks/") and "::" in line]
+    left_out = dict(re.findall(r"compared by nbval's rules: (\S+) \((\d+) nbval items", out.stdout))
+    in_browser = {line.split("[")[1].rstrip("]") for line in lines if "in_browser.py::" in line}
     for p in NOTEBOOKS:
         n_cells = sum(1 for c in code_cells(load(p)) if source(c).strip())
-        prefix = f"notebooks/{p.name}::"
-        n_items = sum(1 for line in out.stdout.splitlines() if line.startswith(prefix))
-        assert n_items == n_cells, f"{p.name}: {n_items} items collected, {n_cells} code cells"
+        n_items = sum(1 for line in nbval if line.startswith(f"notebooks/{p.name}::"))
+        if browser:
+            assert p.stem in in_browser and n_items == 0, (p.name, n_items)
+            assert int(left_out.get(p.name, 0)) == n_cells, (p.name, left_out.get(p.name))
+        else:
+            assert n_items == n_cells, f"{p.name}: {n_items} items collected, {n_cells} cells"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -9,11 +9,16 @@ reword an error message or change a repr without anything being wrong in the cou
 ['matplotlib', 'numpy', 'python', 'scikit-learn', 'torch', 'torchvision']
 >>> mismatches({"torch": "2.0.0"}, {"torch": "2.14.1"})
 ['torch 2.0.0 recorded, 2.14.1 installed']
+
+:func:`lax_reason` is the one rule for *how strictly* a notebook's outputs are compared, used
+by nbval (``conftest.py``) and by the browser suite, which compares the outputs of its own
+run of each notebook instead of running it a second time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 from collections.abc import Iterable, Mapping
 from importlib import metadata
@@ -67,3 +72,47 @@ def notebook_mismatches(paths: Iterable[str | Path]) -> dict[str, list[str]]:
         if problems:
             found[path.name] = problems
     return found
+
+
+def forced_lax() -> bool | None:
+    """``NBVAL_LAX=1`` forces lax (``True``), ``NBVAL_LAX=0`` strict (``False``), else ``None``.
+
+    >>> import os; os.environ["NBVAL_LAX"] = "0"; forced_lax()
+    False
+    >>> del os.environ["NBVAL_LAX"]; forced_lax() is None
+    True
+    """
+    flag = os.environ.get("NBVAL_LAX", "").strip().lower()
+    if flag in {"1", "true", "yes"}:
+        return True
+    if flag in {"0", "false", "no"}:
+        return False
+    return None
+
+
+def global_lax_reason() -> str | None:
+    """Why *every* notebook is compared laxly here (``NBVAL_LAX=1``, or CUDA), or ``None``."""
+    forced = forced_lax()
+    if forced is not None:
+        return "NBVAL_LAX=1" if forced else None
+    import torch
+
+    if torch.cuda.is_available():
+        return "CUDA is available (GPU numerics differ in the last digits)"
+    return None
+
+
+def lax_reason(path: str | Path) -> str | None:
+    """Why the notebook at ``path`` is compared laxly here, or ``None`` for strict.
+
+    Lax: every cell must run, only cells tagged ``nbval-check-output`` are compared.
+    ``NBVAL_LAX=0`` forces strict; otherwise :func:`global_lax_reason`, then the
+    notebook's recorded versions against the installed ones.
+    """
+    if forced_lax() is False:
+        return None
+    reason = global_lax_reason()
+    if reason:
+        return reason
+    problems = notebook_mismatches([path]).get(Path(path).name)
+    return "versions differ: " + "; ".join(problems) if problems else None
