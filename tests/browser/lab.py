@@ -51,9 +51,10 @@ class JupyterLab:
             "MPLCONFIGDIR")}
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
+        # The kernels get this process's environment, as nbval's would: the same device
+        # (BATCHLAB_DEVICE if set, else batchlab.get_device()'s choice), seeds and threads.
         return {**os.environ, **{k: str(v) for k, v in dirs.items()},
-                "JUPYTER_PLATFORM_DIRS": "1", "BATCHLAB_DEVICE": os.environ.get(
-                    "BATCHLAB_DEVICE", "cpu"), "PYTHONHASHSEED": "0",
+                "JUPYTER_PLATFORM_DIRS": "1", "PYTHONHASHSEED": "0",
                 "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
 
     def __enter__(self):
