@@ -13,6 +13,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -44,6 +45,7 @@ class JupyterLab:
         self.token = secrets.token_hex(16)
         self.startup_timeout = startup_timeout
         self.process = None
+        self._stopping: list[threading.Thread] = []
 
     def env(self) -> dict:
         dirs = {name: self.home / name.lower() for name in (
@@ -100,6 +102,8 @@ class JupyterLab:
         raise TimeoutError(f"JupyterLab did not answer /api/status within {self.startup_timeout} s")
 
     def __exit__(self, *exc):
+        for thread in self._stopping:
+            thread.join(timeout=30)
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -119,8 +123,18 @@ class JupyterLab:
             data = reply.read()
         return json.loads(data) if data else None
 
-    def shutdown_sessions(self, notebook: str | None = None) -> None:
-        """Stop the kernel of ``notebook`` (default: every kernel), freeing the CPU."""
+    def shutdown_sessions(self, notebook: str | None = None, *, wait: bool = True) -> None:
+        """Stop the kernel of ``notebook`` (default: every kernel), freeing the CPU.
+
+        ``wait=False`` returns at once (the server stops the kernel while the next test
+        starts); :meth:`__exit__` waits for every stop still under way.
+        """
+        if not wait:
+            thread = threading.Thread(target=self.shutdown_sessions, args=(notebook,),
+                                      daemon=True)
+            thread.start()
+            self._stopping.append(thread)
+            return
         for session in self.api("sessions"):
             if notebook is None or session["path"] == notebook:
                 self.api(f"sessions/{session['id']}", method="DELETE")
@@ -232,7 +246,7 @@ def run_all_cells(page, *, timeout_s: float) -> dict:
             code = [c for c in state["cells"] if c["source"].strip()]
             if state["status"] == "idle" and all(isinstance(c["count"], int) for c in code):
                 return state
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(150)
     raise TimeoutError(f"cells still running after {timeout_s} s")
 
 
@@ -252,7 +266,7 @@ def _wait_for_change(page, explorer, before: dict, timeout_ms: int) -> dict | No
     deadline = time.monotonic() + timeout_ms / 1000
     changed = None
     while time.monotonic() < deadline:
-        page.wait_for_timeout(50 if changed is None else 120)
+        page.wait_for_timeout(40 if changed is None else 80)
         after = explorer.evaluate(_JS_EXPLORER_STATE)
         if after["errors"]:
             return after
@@ -377,7 +391,7 @@ def check_notebook(page, lab: JupyterLab, name: str, shot: Path, *,
         page.remove_listener("websocket", on_websocket)
         if not page.is_closed():
             page.evaluate(_JS_CLOSE_ALL)
-        lab.shutdown_sessions(name)
+        lab.shutdown_sessions(name, wait=False)
     return {"problems": problems, "moved": moved, "requests": requests, "screenshot": shot,
             "cells": cells}
 

@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,29 +39,50 @@ def test_there_are_notebooks():
     assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in NOTEBOOKS)
 
 
-def test_every_notebook_is_collected_by_nbval_and_executed_once():
-    """nbval collects one item per code cell; where the browser suite runs a notebook (and
-    compares its outputs), nbval's items for it are left out, so it is executed once."""
+def _collected(request):
+    """What a run collects over notebooks/ and the browser suite: ``(nbval items per notebook
+    kept, nbval items per notebook left out, notebooks with a browser test)``.
+
+    From this session when it collected all of that with no -k/-m filter (a whole-suite
+    run), else from ``pytest --collect-only`` in a subprocess.
+    """
     from support import root_conftest
 
-    browser = root_conftest()._browser_can_run()
+    config, stems = request.config, {p.stem for p in NOTEBOOKS}
+    kept = Counter(i.path.name for i in request.session.items
+                   if i.path.suffix == ".ipynb" and i.path.parent == ROOT / "notebooks")
+    left_out = dict(getattr(config, "_batchlab_once", {}))
+    browser = {i.callspec.params["path"].stem for i in request.session.items
+               if i.nodeid.startswith(root_conftest().BROWSER_TEST)}
+    whole = not config.option.keyword and not config.option.markexpr
+    if whole and all(f"{s}.ipynb" in kept or s in browser for s in stems):
+        return kept, left_out, browser
     args = [sys.executable, "-m", "pytest", "-n0", "--collect-only", "-q", "notebooks"]
-    if browser:
+    if root_conftest()._browser_can_run():
         args.append("tests/browser/test_notebooks_in_browser.py")
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
-    nbval = [line for line in lines if line.startswith("notebooks/") and "::" in line]
-    left_out = dict(re.findall(r"compared by nbval's rules: (\S+) \((\d+) nbval items", out.stdout))
-    in_browser = {line.split("[")[1].rstrip("]") for line in lines if "in_browser.py::" in line}
+    kept = Counter(line.split("::")[0].removeprefix("notebooks/") for line in lines
+                   if line.startswith("notebooks/") and "::" in line)
+    left_out = {k: int(v) for k, v in re.findall(
+        r"compared by nbval's rules: (\S+) \((\d+) nbval items", out.stdout)}
+    browser = {line.split("[")[1].rstrip("]") for line in lines if "in_browser.py::" in line}
+    return kept, left_out, browser
+
+
+def test_every_notebook_is_collected_by_nbval_and_executed_once(request):
+    """nbval collects one item per code cell; where the browser suite runs a notebook (and
+    compares its outputs), nbval's items for it are left out, so it is executed once."""
+    kept, left_out, browser = _collected(request)
     for p in NOTEBOOKS:
         n_cells = sum(1 for c in code_cells(load(p)) if source(c).strip())
-        n_items = sum(1 for line in nbval if line.startswith(f"notebooks/{p.name}::"))
-        if browser:
-            assert p.stem in in_browser and n_items == 0, (p.name, n_items)
-            assert int(left_out.get(p.name, 0)) == n_cells, (p.name, left_out.get(p.name))
+        if p.stem in browser:
+            assert kept[p.name] == 0 and left_out.get(p.name) == n_cells, (
+                p.name, kept[p.name], left_out.get(p.name), n_cells)
         else:
-            assert n_items == n_cells, f"{p.name}: {n_items} items collected, {n_cells} cells"
+            assert kept[p.name] == n_cells, f"{p.name}: {kept[p.name]} items, {n_cells} cells"
+            assert p.name not in left_out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

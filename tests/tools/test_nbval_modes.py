@@ -1,10 +1,11 @@
 """Strict nbval where the recorded versions are installed, lax (with the reason) where not.
 
-Two pytest runs, each in a temporary copy of the project's test set-up, over two-cell
-notebooks: an untagged cell whose stored output is deliberately not what the cell prints now,
-and a cell tagged ``nbval-check-output``. Strict mode must catch the first; lax mode must
-skip it but still compare the second. The first run mixes notebooks whose recorded versions
-match with "upgraded" ones; the second forces ``NBVAL_LAX=0`` and ``spawn``.
+One pytest run, in a temporary copy of the project's test set-up, over two-cell notebooks:
+an untagged cell whose stored output is deliberately not what the cell prints now, and a
+cell tagged ``nbval-check-output``. Strict mode must catch the first; lax mode must skip it
+but still compare the second. The run mixes notebooks whose recorded versions match with
+"upgraded" ones, and starts workers with ``spawn``. ``NBVAL_LAX`` is checked on the rule
+itself (``batchlab.tools.versions.lax_reason``) and on the header.
 """
 
 import os
@@ -75,18 +76,23 @@ def cpu_only():
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
-    """One run over three notebooks: recorded versions match; torch "upgraded"; both tagged
-    and untagged stale outputs after the upgrade."""
+    """One run over four notebooks, with workers started by ``spawn``: recorded versions
+    match; torch "upgraded"; a stale tagged output after the upgrade; a cell that prints the
+    start method."""
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("on a GPU every notebook runs lax anyway")
     old = {**installed(), "torch": "2.0.0"}
+    method = nbformat.v4.new_code_cell(
+        "import multiprocessing as mp\nprint(mp.get_start_method())", execution_count=1)
+    method.outputs = [nbformat.v4.new_output("stream", name="stdout", text="spawn\n")]
     tmp_path = tmp_path_factory.mktemp("modes")
     make_project(tmp_path, {"00_match": demo_notebook(installed()),
                             "01_upgrade": demo_notebook(old),
-                            "02_upgrade_tagged_stale": demo_notebook(old, tagged_output="41\n")})
-    return run_pytest(tmp_path)
+                            "02_upgrade_tagged_stale": demo_notebook(old, tagged_output="41\n"),
+                            "03_method": demo_notebook(installed(), cells=[method])})
+    return run_pytest(tmp_path, BATCHLAB_START_METHOD="spawn")
 
 
 def test_matching_versions_compare_every_cell(default_run):
@@ -98,7 +104,7 @@ def test_matching_versions_compare_every_cell(default_run):
 
 def test_a_simulated_torch_upgrade_runs_lax_and_says_why(default_run):
     out, cells = default_run
-    assert "nbval lax for 2 of 3 notebooks" in out.stdout, out.stdout[-2000:]
+    assert "nbval lax for 2 of 4 notebooks" in out.stdout, out.stdout[-2000:]
     assert f"torch 2.0.0 recorded, {installed()['torch']} installed" in out.stdout
     assert cells[("01_upgrade", "Cell 0")] == "PASSED", out.stdout[-3000:]
     assert cells[("01_upgrade", "Cell 1")] == "PASSED", out.stdout[-3000:]
@@ -108,23 +114,32 @@ def test_lax_still_compares_the_tagged_cells(default_run):
     out, cells = default_run
     assert cells[("02_upgrade_tagged_stale", "Cell 0")] == "PASSED", out.stdout[-3000:]
     assert cells[("02_upgrade_tagged_stale", "Cell 1")] == "FAILED", out.stdout[-3000:]
-    assert out.returncode == 1 and "2 failed, 4 passed" in out.stdout, out.stdout[-2000:]
+    assert out.returncode == 1 and "2 failed, 5 passed" in out.stdout, out.stdout[-2000:]
 
 
-def test_nbval_lax_0_and_the_start_method_switch(tmp_path, cpu_only):
-    """NBVAL_LAX=0 forces strict despite a mismatch; BATCHLAB_START_METHOD reaches the kernel."""
-    method = nbformat.v4.new_code_cell(
-        "import multiprocessing as mp\nprint(mp.get_start_method())", execution_count=1)
-    method.outputs = [nbformat.v4.new_output("stream", name="stdout", text="spawn\n")]
-    old = {**installed(), "torch": "2.0.0"}
-    make_project(tmp_path, {"00_upgrade": demo_notebook(old),
-                            "01_method": demo_notebook(old, cells=[method])})
-    out, cells = run_pytest(tmp_path, NBVAL_LAX="0", BATCHLAB_START_METHOD="spawn")
-    assert "nbval strict (every cell compared): NBVAL_LAX=0" in out.stdout
+def test_start_method_switch_reaches_the_kernel(default_run):
+    out, cells = default_run
     assert "DataLoader workers start with 'spawn'" in out.stdout
-    assert cells[("00_upgrade", "Cell 0")] == "FAILED", out.stdout[-3000:]  # strict: compared
-    assert cells[("01_method", "Cell 0")] == "PASSED", out.stdout[-3000:]  # printed "spawn"
-    assert out.returncode == 1, out.stdout[-2000:]
+    assert cells[("03_method", "Cell 0")] == "PASSED", out.stdout[-3000:]  # printed "spawn"
+
+
+def test_nbval_lax_0_forces_strict_despite_a_mismatch(tmp_path, request, monkeypatch,
+                                                      cpu_only):
+    """The rule nbval (conftest.py) and the browser suite share, and the header line."""
+    from support import root_conftest
+
+    from batchlab.tools.versions import lax_reason
+
+    make_project(tmp_path, {"00_upgrade": demo_notebook({**installed(), "torch": "2.0.0"})})
+    path = tmp_path / "notebooks" / "00_upgrade.ipynb"
+    monkeypatch.delenv("NBVAL_LAX", raising=False)
+    assert "torch 2.0.0 recorded" in lax_reason(path)
+    monkeypatch.setenv("NBVAL_LAX", "0")
+    assert lax_reason(path) is None
+    lines = root_conftest().pytest_report_header(request.config)
+    assert "batchlab: nbval strict (every cell compared): NBVAL_LAX=0" in lines
+    monkeypatch.setenv("NBVAL_LAX", "1")
+    assert lax_reason(path) == "NBVAL_LAX=1"
 
 
 def test_header_says_strict_when_every_notebook_matches(request, cpu_only):
