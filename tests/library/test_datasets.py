@@ -4,7 +4,6 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-import batchlab
 from batchlab import (
     Blobs2D,
     DetectionDataset,
@@ -147,17 +146,6 @@ def test_write_image_folder_rejects_bad_classes(tmp_path):
     for classes in ([], ["a", "a"], ["a/b"]):
         with pytest.raises(ValueError, match="classes"):
             write_image_folder(tmp_path, classes=classes)
-
-
-def test_import_batchlab_stays_light():
-    import subprocess
-    import sys
-
-    code = ("import sys, batchlab; heavy = [m for m in ('matplotlib', 'ipywidgets', 'sklearn', "
-            "'torchvision', 'IPython') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-    assert batchlab.__version__
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])

@@ -40,8 +40,9 @@ def test_the_layers_contract_is_kept():
 
 def test_import_batchlab_loads_only_the_library_and_stays_light():
     code = ("import sys, json, batchlab\n"
-            "light = sorted(m for m in ('matplotlib', 'ipywidgets', 'sklearn', 'torchvision')"
-            " if m in sys.modules)\n"
+            "light = sorted(m for m in ('matplotlib', 'ipywidgets', 'sklearn', 'torchvision',"
+            " 'IPython') if m in sys.modules)\n"
+            "assert batchlab.__version__\n"
             "for name in batchlab.__all__: getattr(batchlab, name)\n"
             "mine = sorted(m for m in sys.modules if m.startswith('batchlab'))\n"
             "print(json.dumps([light, mine]))")
