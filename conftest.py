@@ -63,22 +63,21 @@ def pytest_collectstart(collector):
     if not hasattr(collector, "compare_outputs") or collector.path.suffix != ".ipynb":
         return
     config = collector.config
-    from batchlab.tools.versions import forced_lax, notebook_mismatches
+    if getattr(config, "_batchlab_global_lax", None):
+        return  # --nbval-lax already applies to every notebook
+    from batchlab.tools.versions import lax_reason
 
-    if getattr(config, "_batchlab_global_lax", None) or forced_lax() is False:
-        return
-
-    problems = notebook_mismatches([collector.path]).get(collector.path.name)
-    if problems:
+    reason = lax_reason(collector.path)  # the rule the browser suite applies too
+    if reason:
         collector.compare_outputs = False  # nbval's own lax switch, for this notebook only
-        config._batchlab_lax[collector.path.name] = problems
+        config._batchlab_lax[collector.path.name] = reason
 
 
 def pytest_report_header(config):
     if not getattr(config.option, "nbval", False):
         return None
     lines = []
-    if _browser_can_run() and os.environ.get("BATCHLAB_NBVAL_TOO", "").lower() not in _TRUE:
+    if _browser_can_run() and not nbval_too():
         lines.append("batchlab: a notebook whose browser test runs is executed once, in "
                      "JupyterLab, and its outputs compared there by nbval's rules "
                      "(BATCHLAB_NBVAL_TOO=1: nbval runs it too)")
@@ -111,8 +110,20 @@ _TRUE = {"1", "true", "yes"}
 
 
 def _browser_can_run() -> bool:
+    """Chromium is there and Playwright imports: the browser suite will run, not skip."""
     chromium = os.environ.get("BATCHLAB_CHROMIUM", "/usr/bin/chromium")
-    return Path(chromium).exists() and importlib.util.find_spec("playwright") is not None
+    if not Path(chromium).exists() or importlib.util.find_spec("playwright") is None:
+        return False
+    try:
+        import playwright.sync_api  # noqa: F401 what tests/browser/conftest.py imports
+    except ImportError:
+        return False
+    return True
+
+
+def nbval_too() -> bool:
+    """``BATCHLAB_NBVAL_TOO=1``: nbval runs every notebook even where the browser suite does."""
+    return os.environ.get("BATCHLAB_NBVAL_TOO", "").strip().lower() in _TRUE
 
 
 def pytest_itemcollected(item):
@@ -134,7 +145,7 @@ def pytest_itemcollected(item):
 @pytest.hookimpl(trylast=True)  # after -k / -m have chosen what runs
 def pytest_collection_modifyitems(session, config, items):
     """Leave out nbval's items for a notebook whose browser test runs (and compares) it."""
-    if os.environ.get("BATCHLAB_NBVAL_TOO", "").strip().lower() in _TRUE:
+    if nbval_too():
         return
     in_browser = {item.callspec.params["path"].resolve() for item in items
                   if item.nodeid.startswith(BROWSER_TEST)}

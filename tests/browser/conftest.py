@@ -15,20 +15,25 @@ from .lab import CHROMIUM, JupyterLab, launch_browser, open_lab
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _missing(reason: str):
+def _missing(reason: str, config=None):
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    if config is not None and getattr(config, "_batchlab_once", None):
+        pytest.fail(f"nbval left these notebooks to the browser suite, which cannot run: "
+                    f"{reason}", pytrace=False)
     pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
-def playwright_sync():
+def playwright_sync(request):
     if not Path(CHROMIUM).exists():
-        _missing(f"{CHROMIUM} not found (Debian/Ubuntu: apt-get install chromium chromium-driver)")
+        _missing(f"{CHROMIUM} not found (Debian/Ubuntu: apt-get install chromium chromium-driver)",
+                 request.config)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("Playwright for Python is not installed (pip install -r requirements.txt)")
+        _missing("Playwright for Python is not installed (pip install -r requirements.txt)",
+                 request.config)
     with sync_playwright() as p:
         yield p
 
@@ -76,9 +81,14 @@ def lab_page(_lab_page, browser, jupyter_lab):
     """The worker's JupyterLab page, loaded again if a test left it crashed or closed."""
     page = _lab_page["page"]
     try:
-        healthy = not page.is_closed() and page.evaluate("() => !!window.jupyterapp")
+        healthy = not page.is_closed() and page.evaluate(
+            "() => !!window.jupyterapp && !document.querySelector('.jp-Dialog')")
     except Exception:  # noqa: BLE001 a crashed page cannot evaluate anything
         healthy = False
     if not healthy:
+        try:
+            page.close()
+        except Exception:  # noqa: BLE001 already gone
+            pass
         page = _lab_page["page"] = open_lab(page.context, jupyter_lab)
     return page

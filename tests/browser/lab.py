@@ -181,13 +181,15 @@ _JS_NOTEBOOK_STATE = """() => {
 _JS_RUN_PROGRESS = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   if (!panel || !panel.content || !panel.content.model) return null;
-  let waiting = 0;
+  let waiting = 0, errors = 0;
   for (const cell of panel.content.model.cells) {
-    if (cell.type === 'code' && cell.sharedModel.getSource().trim() &&
-        typeof cell.executionCount !== 'number') waiting++;
+    if (cell.type !== 'code') continue;
+    if (cell.sharedModel.getSource().trim() && typeof cell.executionCount !== 'number') waiting++;
+    for (let i = 0; i < cell.outputs.length; i++)
+      if (cell.outputs.get(i).type === 'error') errors++;
   }
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return {waiting, status: kernel ? kernel.status : 'none'};
+  return {waiting, errors, status: kernel ? kernel.status : 'none'};
 }"""
 
 _JS_EXPLORER_STATE = """(el) => {
@@ -231,20 +233,26 @@ def open_notebook(page, name: str, *, timeout_ms: int = 60000) -> None:
     """Open ``name`` in the page's JupyterLab and wait until its kernel is idle."""
     page.evaluate(_JS_CLOSE_ALL)
     page.evaluate("(path) => window.jupyterapp.commands.execute("
-                  "'docmanager:open', {path, factory: 'Notebook'})", name)
+                  "'docmanager:open', {path, factory: 'Notebook'}).then(() => true)", name)
     page.wait_for_function(_JS_OPENED_AND_IDLE, arg=name, timeout=timeout_ms, polling=100)
 
 
 def run_all_cells(page, *, timeout_s: float) -> dict:
-    """Run every cell through JupyterLab's own command and wait for the kernel to finish."""
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    """Clear every stored output (so what is compared afterwards comes from this run), run
+    every cell through JupyterLab's own command and wait for the kernel to finish, or to stop
+    at a cell's error (Run All runs nothing after it)."""
+    page.evaluate("() => window.jupyterapp.commands.execute("
+                  "'notebook:clear-all-cell-outputs').then(() => true)")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')"
+                  ".then(() => true)")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         progress = page.evaluate(_JS_RUN_PROGRESS)
-        if progress["status"] == "idle" and progress["waiting"] == 0:
+        if progress["status"] == "idle" and (progress["waiting"] == 0 or progress["errors"]):
             state = page.evaluate(_JS_NOTEBOOK_STATE)  # the outputs, copied once
             code = [c for c in state["cells"] if c["source"].strip()]
-            if state["status"] == "idle" and all(isinstance(c["count"], int) for c in code):
+            if state["status"] == "idle" and (progress["errors"] or all(
+                    isinstance(c["count"], int) for c in code)):
                 return state
         page.wait_for_timeout(150)
     raise TimeoutError(f"cells still running after {timeout_s} s")
@@ -387,11 +395,13 @@ def check_notebook(page, lab: JupyterLab, name: str, shot: Path, *,
             page.screenshot(path=str(shot))
         except Exception as exc:  # noqa: BLE001 the page may be gone
             problems.append(f"no screenshot: {exc}")
+        lab.shutdown_sessions(name, wait=False)
         page.remove_listener("request", on_request)
         page.remove_listener("websocket", on_websocket)
-        if not page.is_closed():
+        try:
             page.evaluate(_JS_CLOSE_ALL)
-        lab.shutdown_sessions(name, wait=False)
+        except Exception as exc:  # noqa: BLE001 a crashed page: the fixture loads a new one
+            problems.append(f"could not close the notebook: {str(exc)[:200]}")
     return {"problems": problems, "moved": moved, "requests": requests, "screenshot": shot,
             "cells": cells}
 

@@ -44,7 +44,7 @@ def compare_with_stored(cells: list[dict], path: Path, session) -> tuple[list[st
     the mode (``"strict"`` or ``"lax: <reason>"``).
     """
     notebook = nbval.IPyNbFile.from_parent(session, path=Path(path))
-    reason = lax_reason(path)
+    reason = "--nbval-lax" if session.config.option.nbval_lax else lax_reason(path)
     notebook.compare_outputs = reason is None  # what conftest.py sets for an nbval run
     notebook.setup_sanitize_files()
     items = list(notebook.collect())
@@ -54,9 +54,13 @@ def compare_with_stored(cells: list[dict], path: Path, session) -> tuple[list[st
                             "mode": f"lax: {reason}" if reason else "strict"}
     for ran, item in zip(cells, items, strict=True):
         ref, unrun = item.cell, item.cell.execution_count is None
+        if item.options["skip"] or item.options["check_exception"]:
+            problems.append(f"{item.name}: nbval-skip / raises-exception cannot be honoured by "
+                            "a Run All in JupyterLab; run this notebook with "
+                            "BATCHLAB_NBVAL_TOO=1 or drop the option")
         if unrun and ref.outputs:
             problems.append(f"{item.name}: unrun reference cell has outputs")
-        if item.options["skip"] or not item.options["check"] or unrun:
+        if not item.options["check"] or unrun:
             counts["not compared"] += 1
             continue
         counts["compared"] += 1

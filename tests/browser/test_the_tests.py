@@ -1,10 +1,11 @@
 """The browser checks catch what they are for: deliberately broken copies must fail them.
 
 One notebook holds every breakage (one kernel, one Run All): an explorer whose callback
-raises at the end of its slider, an explorer that never redraws, and, last (Run All stops
-there), a cell that raises. Each must be reported. The comparison with stored outputs is
-checked without a browser: a stale stored output must be reported, in strict mode always,
-in lax mode only for a cell tagged ``nbval-check-output``.
+raises at the end of its slider, an explorer that never redraws, a stored output that is not
+what its cell prints now, and, last (Run All stops there), a cell that raises. Each must be
+reported, the error without waiting for cells that will never run. The comparison rules are
+also checked without a browser: a stale stored output must be reported, in strict mode
+always, in lax mode only for a cell tagged ``nbval-check-output``.
 """
 
 import nbformat
@@ -25,22 +26,35 @@ BROKEN = {
     # a slider that no longer redraws: the output ignores the value
     "did not redraw the output": SETUP + (
         "Explorer(lambda n: 'always the same', {'n': w.IntSlider(value=3, max=9)})"),
-    # a cell that raises
+    # a stored output that is not what the cell prints now (compared in strict and lax mode)
+    "output differs from the stored one": "print('printed now')",
+    # a cell that raises (last: Run All stops here)
     "shows an error (ZeroDivisionError)": "1 / 0",
 }
 
 
-def test_a_broken_notebook_fails_the_check(jupyter_lab, lab_root, lab_page, artifacts_dir):
+def test_a_broken_notebook_fails_the_check(jupyter_lab, lab_root, lab_page, artifacts_dir,
+                                           request):
+    from batchlab.tools.versions import installed
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# broken on purpose")]
     nb.cells += [nbformat.v4.new_code_cell(source) for source in BROKEN.values()]
+    stale = nb.cells[-2]
+    stale.execution_count, stale.metadata["tags"] = 1, ["nbval-check-output"]
+    stale.outputs = [nbformat.v4.new_output("stream", name="stdout", text="stored long ago\n")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    nbformat.write(nb, lab_root / "broken.ipynb")
+    nb.metadata["batchlab"] = {"versions": installed()}
+    path = lab_root / "broken.ipynb"
+    nbformat.write(nb, path)
     result = check_notebook(lab_page, jupyter_lab, "broken.ipynb", artifacts_dir / "broken.png",
                             run_timeout_s=60, redraw_timeout_ms=1500)
+    differences, _ = compare_with_stored(result["cells"], path, request.session)
+    found = result["problems"] + differences
     for expected in BROKEN:
-        assert any(expected in p for p in result["problems"]), (expected, result["problems"])
+        assert any(expected in p for p in found), (expected, found)
+    assert "'printed now\\n'" in " ".join(differences)  # the run's output, not the stored one
     assert result["screenshot"].exists()
 
 
