@@ -23,6 +23,7 @@ The pytest header says which mode applies and why.
 
 import importlib.util
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -156,9 +157,7 @@ def pytest_collection_modifyitems(session, config, items):
     if twice:
         config.hook.pytest_deselected(items=[item for item in items if item in twice])
         items[:] = [item for item in items if item not in twice]
-        for item in twice:
-            config._batchlab_once[item.path.name] = config._batchlab_once.get(
-                item.path.name, 0) + 1
+        config._batchlab_once.update(Counter(item.path.name for item in twice))
 
 
 def pytest_report_collectionfinish(config, start_path, items):
